@@ -1,0 +1,390 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libcgroup.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "cgroup/cgroup.h"
+#include "cgroup/proc_cgroup.h"
+#include "common/util.h"
+
+#define PROC_CGROUP_MAX (64 * 1024)
+#define VALUE_MAX 8192
+/* Descendant cgroups deeper than this are not walked. */
+#define TREE_DEPTH_MAX 32
+
+static int libcgroup_ready;
+
+static int init_libcgroup(nh_error_t *err)
+{
+	int r;
+
+	if (libcgroup_ready)
+		return 0;
+	r = cgroup_init();
+	if (r != 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, 0, "libcgroup cannot initialise: %s (error %d)",
+			       cgroup_strerror(r), r);
+	libcgroup_ready = 1;
+	return 0;
+}
+
+static bool is_cgroup2(const char *mount)
+{
+	struct statfs sfs;
+
+	return statfs(mount, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The cgroup2 mount from mountinfo, for hosts where libcgroup does not list
+ * it (no cpuset controller enabled on v2). */
+static char *find_cgroup2_mount(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		char mnt[4096], fstype[64];
+		const char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(dash, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2") != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && !strchr(mnt, '\\'))
+			return strdup(mnt);
+	}
+	return NULL;
+}
+
+static int find_mount(bool v1, char **mount, nh_error_t *err)
+{
+	char *m = NULL;
+	int r = cgroup_get_subsys_mount_point("cpuset", &m);
+
+	if (r == 0 && m && is_cgroup2(m) == !v1) {
+		*mount = m;
+		return 0;
+	}
+	free(m);
+	if (!v1 && (*mount = find_cgroup2_mount()))
+		return 0;
+	return nh_fail(err, NH_EXIT_SYSTEM, 0, "no mounted %s hierarchy found",
+		       v1 ? "cgroup v1 cpuset" : "cgroup v2");
+}
+
+/* Open mount + path one component at a time, never following a symlink. */
+static int open_beneath(const char *mount, const char *path, nh_error_t *err)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *save = NULL;
+
+	if (!copy)
+		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "open cgroup");
+	if (fd < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, errno, "cannot open %s", mount);
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (next < 0)
+			return nh_fail(err, NH_EXIT_SYSTEM, errno, "cannot open cgroup %s%s", mount,
+				       path);
+		close(fd);
+		fd = next;
+	}
+	return NH_STEAL_FD(fd);
+}
+
+static int finish_open(nh_cgroup_t *cg, nh_error_t *err)
+{
+	cg->dirfd = open_beneath(cg->mount, cg->path, err);
+	if (cg->dirfd < 0)
+		return -1;
+	cg->has_cpuset = faccessat(cg->dirfd, "cpuset.mems", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return 0;
+}
+
+static int read_proc_cgroup(int proc_dirfd, nh_proc_cgroup_t *pc, nh_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = nh_read_file_at(proc_dirfd, "cgroup", PROC_CGROUP_MAX, &text, &len);
+
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read /proc/<pid>/cgroup");
+	return nh_proc_cgroup_parse(text, len, pc, err);
+}
+
+int nh_cgroup_of_process(int proc_dirfd, pid_t pid, nh_cgroup_t *cg, nh_error_t *err)
+{
+	_cleanup_close_ int self_fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	nh_proc_cgroup_t pc = { 0 }, self = { 0 };
+	const char *path, *self_path;
+	bool v1, self_v1;
+	int r = -1;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->dirfd = -1;
+	if (read_proc_cgroup(proc_dirfd, &pc, err) < 0)
+		return nh_prefix(err, "process %d", (int)pid);
+	path = nh_proc_cgroup_cpuset_path(&pc, &v1);
+	if (strcmp(path, "/") == 0) {
+		nh_fail(err, NH_EXIT_INVALID, 0,
+			"process %d is in the root cgroup, not in a container cgroup", (int)pid);
+		goto out;
+	}
+	if (self_fd >= 0 && read_proc_cgroup(self_fd, &self, err) == 0) {
+		self_path = nh_proc_cgroup_cpuset_path(&self, &self_v1);
+		if (self_v1 == v1 && strcmp(self_path, path) == 0) {
+			nh_fail(err, NH_EXIT_INVALID, 0,
+				"process %d is in the hook's own cgroup %s, not in a container cgroup",
+				(int)pid, path);
+			goto out;
+		}
+	}
+	nh_error_clear(err);
+	if (init_libcgroup(err) < 0 || find_mount(v1, &cg->mount, err) < 0)
+		goto out;
+	cg->v1 = v1;
+	cg->path = strdup(path);
+	if (!cg->path) {
+		nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+		goto out;
+	}
+	r = finish_open(cg, err);
+out:
+	nh_proc_cgroup_free(&pc);
+	nh_proc_cgroup_free(&self);
+	if (r < 0)
+		nh_cgroup_close(cg);
+	return r;
+}
+
+int nh_cgroup_open_path(const char *path, nh_cgroup_t *cg, nh_error_t *err)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->dirfd = -1;
+	if (init_libcgroup(err) < 0)
+		return -1;
+	/* The cpuset hierarchy on v1 and hybrid hosts, else the unified one. */
+	cg->v1 = true;
+	if (find_mount(true, &cg->mount, err) < 0) {
+		nh_error_clear(err);
+		cg->v1 = false;
+		if (find_mount(false, &cg->mount, err) < 0)
+			return -1;
+	}
+	cg->path = strdup(path);
+	if (!cg->path || finish_open(cg, err) < 0) {
+		nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+		nh_cgroup_close(cg);
+		return -1;
+	}
+	return 0;
+}
+
+void nh_cgroup_close(nh_cgroup_t *cg)
+{
+	free(cg->mount);
+	free(cg->path);
+	if (cg->dirfd >= 0)
+		close(cg->dirfd);
+	memset(cg, 0, sizeof(*cg));
+	cg->dirfd = -1;
+}
+
+/* One value of the cpuset controller at path, through libcgroup. */
+static int read_value(const char *path, const char *name, char *buf, size_t size, nh_error_t *err)
+{
+	char value_name[64];
+	void *handle = NULL;
+	int r;
+
+	/* libcgroup 2.0.2 takes the name as a mutable string. */
+	snprintf(value_name, sizeof(value_name), "%s", name);
+	r = cgroup_read_value_begin("cpuset", path, value_name, &handle, buf, (int)size);
+
+	if (r != 0 && r != ECGEOF) {
+		int e = cgroup_get_last_errno();
+
+		if (handle)
+			cgroup_read_value_end(&handle);
+		return nh_fail(err, NH_EXIT_SYSTEM, e, "cannot read %s of cgroup %s", name, path);
+	}
+	if (r == ECGEOF)
+		buf[0] = '\0';
+	cgroup_read_value_end(&handle);
+	return 0;
+}
+
+static int read_mems_at(const char *path, const char *name, nh_nodeset_t *out, nh_error_t *err)
+{
+	char buf[VALUE_MAX];
+
+	if (read_value(path, name, buf, sizeof(buf), err) < 0)
+		return -1;
+	return nh_nodeset_parse_kernel(buf, strlen(buf), out, name, err);
+}
+
+int nh_cgroup_read_mems(const nh_cgroup_t *cg, bool effective, nh_nodeset_t *out, nh_error_t *err)
+{
+	return read_mems_at(cg->path, effective ? "cpuset.effective_mems" : "cpuset.mems", out, err);
+}
+
+int nh_cgroup_read_cpus(const nh_cgroup_t *cg, nh_cpuset_t *out, nh_error_t *err)
+{
+	char buf[VALUE_MAX];
+
+	if (read_value(cg->path, "cpuset.effective_cpus", buf, sizeof(buf), err) < 0)
+		return -1;
+	return nh_cpuset_parse_kernel(buf, strlen(buf), out, "cpuset.effective_cpus", err);
+}
+
+int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_error_t *err)
+{
+	_cleanup_free_ char *parent = strdup(cg->path);
+	char *slash;
+
+	if (!parent)
+		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	return read_mems_at(parent, "cpuset.effective_mems", out, err);
+}
+
+static int write_value(const nh_cgroup_t *cg, const char *name, const char *value, nh_error_t *err)
+{
+	struct cgroup *lcg = cgroup_new_cgroup(cg->path);
+	struct cgroup_controller *ctl;
+	int r;
+
+	if (!lcg)
+		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup %s", cg->path);
+	ctl = cgroup_add_controller(lcg, "cpuset");
+	r = ctl ? cgroup_add_value_string(ctl, name, value) : ECGFAIL;
+	if (r == 0)
+		r = cgroup_modify_cgroup(lcg);
+	cgroup_free(&lcg);
+	if (r != 0) {
+		int e = r == ECGOTHER || r == ECGROUPVALUENOTEXIST ? cgroup_get_last_errno() : 0;
+
+		return nh_fail(err, NH_EXIT_SYSTEM, e, "cannot write %s=%s in cgroup %s%s%s", name,
+			       value, cg->path, e ? "" : ": ", e ? "" : cgroup_strerror(r));
+	}
+	return 0;
+}
+
+int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)
+{
+	char want[NH_NODESET_STR_MAX], got[NH_NODESET_STR_MAX];
+	nh_nodeset_t now;
+
+	nh_nodeset_format(mems, want, sizeof(want));
+	if (write_value(cg, "cpuset.mems", want, err) < 0)
+		return -1;
+	if (nh_cgroup_read_mems(cg, false, &now, err) < 0)
+		return -1;
+	if (!nh_nodeset_equal(&now, mems))
+		return nh_fail(err, NH_EXIT_SYSTEM, 0,
+			       "cpuset.mems of cgroup %s reads \"%s\" after writing \"%s\"", cg->path,
+			       nh_nodeset_format(&now, got, sizeof(got)), want);
+	return 0;
+}
+
+int nh_cgroup_enable_memory_migrate(const nh_cgroup_t *cg, nh_error_t *err)
+{
+	if (!cg->v1)
+		return 0;
+	return write_value(cg, "cpuset.memory_migrate", "1", err);
+}
+
+static int read_procs(int dirfd, nh_pid_fn fn, void *data, nh_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = nh_read_file_at(dirfd, "cgroup.procs", 64u * 1024 * 1024, &text, &len);
+
+	if (r == -ENOENT || r == -ENODEV)
+		return 0; /* the cgroup went away */
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read cgroup.procs");
+	for (char *line = text, *eol; *line; line = eol + 1) {
+		uint64_t pid;
+
+		eol = strchr(line, '\n');
+		if (!eol)
+			eol = line + strlen(line);
+		if (nh_parse_u64(line, (size_t)(eol - line), INT32_MAX, &pid) && pid > 0 &&
+		    fn((pid_t)pid, data) < 0)
+			return -1;
+		if (!*eol)
+			break;
+	}
+	return 0;
+}
+
+static int walk(int dirfd, unsigned depth, nh_pid_fn fn, void *data, nh_error_t *err)
+{
+	int dupfd;
+	DIR *dir;
+	struct dirent *de;
+	int r = 0;
+
+	if (read_procs(dirfd, fn, data, err) < 0)
+		return -1;
+	if (depth >= TREE_DEPTH_MAX)
+		return 0;
+	dupfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dupfd < 0 || !(dir = fdopendir(dupfd))) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return 0; /* removed meanwhile */
+	}
+	while ((de = readdir(dir))) {
+		int child;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child < 0)
+			continue; /* removed meanwhile */
+		r = walk(child, depth + 1, fn, data, err);
+		close(child);
+		if (r < 0)
+			break;
+	}
+	closedir(dir);
+	return r;
+}
+
+int nh_cgroup_for_each_process(const nh_cgroup_t *cg, nh_pid_fn fn, void *data, nh_error_t *err)
+{
+	if (walk(cg->dirfd, 0, fn, data, err) < 0)
+		return nh_prefix(err, "cgroup %s", cg->path);
+	return 0;
+}
+
+bool nh_cgroup_holds_process(const nh_cgroup_t *cg, int proc_dirfd)
+{
+	nh_proc_cgroup_t pc = { 0 };
+	nh_error_t err = { 0 };
+	const char *path;
+	bool v1, in;
+
+	if (read_proc_cgroup(proc_dirfd, &pc, &err) < 0)
+		return false;
+	path = nh_proc_cgroup_cpuset_path(&pc, &v1);
+	in = v1 == cg->v1 && nh_cgroup_path_within(path, cg->path);
+	nh_proc_cgroup_free(&pc);
+	return in;
+}

@@ -1,0 +1,51 @@
+/* The container's cgroup: found from /proc/<pid>/cgroup, mapped to the
+ * mounted hierarchy with libcgroup, its cpuset values read and written with
+ * libcgroup, its processes (and those of every descendant cgroup) listed
+ * through a directory fd opened without following symlinks. The only code
+ * that includes libcgroup. */
+#ifndef NH_CGROUP_H
+#define NH_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "numa/nodeset.h"
+
+typedef struct nh_cgroup {
+	bool v1;     /* the cpuset v1 hierarchy (else cgroup v2) */
+	char *mount; /* mount point of that hierarchy */
+	char *path;  /* the cgroup, relative to the mount, starting with "/" */
+	int dirfd;   /* the cgroup directory */
+	bool has_cpuset; /* the cpuset files exist in the cgroup */
+} nh_cgroup_t;
+
+/* Find the cgroup of pid, whose /proc directory is open as proc_dirfd.
+ * Refuses the root cgroup and the caller's own cgroup. */
+int nh_cgroup_of_process(int proc_dirfd, pid_t pid, nh_cgroup_t *cg, nh_error_t *err);
+/* Open a cgroup given as a path below the cpuset (or v2) hierarchy, for
+ * operators who name it directly. */
+int nh_cgroup_open_path(const char *path, nh_cgroup_t *cg, nh_error_t *err);
+void nh_cgroup_close(nh_cgroup_t *cg);
+
+/* cpuset.mems / cpuset.effective_mems (v1: cpuset.effective_mems too). */
+int nh_cgroup_read_mems(const nh_cgroup_t *cg, bool effective, nh_nodeset_t *out, nh_error_t *err);
+int nh_cgroup_read_cpus(const nh_cgroup_t *cg, nh_cpuset_t *out, nh_error_t *err);
+/* The effective mems of the parent cgroup: the most the container may get. */
+int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_error_t *err);
+/* Write cpuset.mems and read it back. */
+int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err);
+/* v1 only: cpuset.memory_migrate = 1. */
+int nh_cgroup_enable_memory_migrate(const nh_cgroup_t *cg, nh_error_t *err);
+
+/* Call fn for every pid in cgroup.procs of the cgroup and all its
+ * descendants. A descendant that vanishes meanwhile is skipped. fn returns
+ * < 0 to stop. */
+typedef int (*nh_pid_fn)(pid_t pid, void *data);
+int nh_cgroup_for_each_process(const nh_cgroup_t *cg, nh_pid_fn fn, void *data, nh_error_t *err);
+
+/* Whether the process whose /proc directory is open as proc_dirfd is in the
+ * cgroup or one of its descendants. */
+bool nh_cgroup_holds_process(const nh_cgroup_t *cg, int proc_dirfd);
+
+#endif

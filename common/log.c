@@ -1,0 +1,87 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+static struct {
+	char id[13];
+	enum nh_log_level level;
+	bool to_syslog;
+	bool to_stderr;
+	bool syslog_open;
+	const char *file;
+} nh_log_state = { .id = "-", .level = NH_LOG_INFO, .to_syslog = true, .to_stderr = true };
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const int syslog_priorities[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+void nh_log_set_id(const char *container_id)
+{
+	size_t n = 0;
+
+	/* Ids come from the runtime; keep them printable in a log line. */
+	for (; container_id && container_id[n] && n < 12; n++) {
+		char c = container_id[n];
+		nh_log_state.id[n] = (c > 0x20 && c < 0x7f) ? c : '?';
+	}
+	nh_log_state.id[n] = '\0';
+	if (n == 0)
+		strcpy(nh_log_state.id, "-");
+}
+
+void nh_log_set_level(enum nh_log_level level) { nh_log_state.level = level; }
+void nh_log_set_syslog(bool on) { nh_log_state.to_syslog = on; }
+void nh_log_set_stderr(bool on) { nh_log_state.to_stderr = on; }
+void nh_log_set_file(const char *path) { nh_log_state.file = path; }
+
+bool nh_log_level_parse(const char *s, enum nh_log_level *out)
+{
+	for (size_t i = 0; i < NH_ARRAY_SIZE(level_names); i++) {
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum nh_log_level)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+void nh_log(enum nh_log_level level, const char *fmt, ...)
+{
+	char msg[1024], line[1200];
+	va_list ap;
+	int n;
+
+	if (level > nh_log_state.level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (nh_log_state.to_syslog) {
+		if (!nh_log_state.syslog_open) {
+			openlog("oci-numa-hook", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+			nh_log_state.syslog_open = true;
+		}
+		syslog(syslog_priorities[level], "[%s] %s: %s", nh_log_state.id, level_names[level],
+		       msg);
+	}
+	n = snprintf(line, sizeof(line), "oci-numa-hook[%s]: %s: %s\n", nh_log_state.id,
+		     level_names[level], msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (nh_log_state.to_stderr)
+		(void)!write(STDERR_FILENO, line, (size_t)n);
+	if (nh_log_state.file) {
+		_cleanup_close_ int fd =
+			open(nh_log_state.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (fd >= 0)
+			(void)!write(fd, line, (size_t)n);
+	}
+}

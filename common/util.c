@@ -1,0 +1,134 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+
+int nh_read_all(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	_cleanup_free_ char *buf = malloc(cap + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (used == cap) {
+			char *bigger;
+
+			if (cap > max)
+				return -E2BIG;
+			cap *= 2;
+			bigger = realloc(buf, cap + 1);
+			if (!bigger)
+				return -ENOMEM;
+			buf = bigger;
+		}
+		n = NH_RETRY(read(fd, buf + used, cap - used));
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max)
+			return -E2BIG;
+	}
+	buf[used] = '\0';
+	*out = NH_STEAL(buf);
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int nh_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -errno;
+	return nh_read_all(fd, max, out, len);
+}
+
+int nh_write_file_at(int dirfd, const char *name, const char *value)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = NH_RETRY(write(fd, value, len));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+bool nh_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		d = (unsigned)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+char *nh_strip(char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
+			   s[len - 1] == '\r'))
+		s[--len] = '\0';
+	return s;
+}
+
+uint64_t nh_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *nh_quote(const char *s, size_t len, int slot)
+{
+	enum { SHOWN = 40 };
+	static char bufs[4][SHOWN * 4 + 8];
+	char *buf = bufs[slot & 3];
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && i < SHOWN; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
+	}
+	if (len > SHOWN) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}

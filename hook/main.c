@@ -1,0 +1,84 @@
+/* Entry point: argument handling and dispatch only. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "hook/hook.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: oci-numa-hook hook STAGE [--config FILE]\n"
+		"       oci-numa-hook --help | --version\n"
+		"\n"
+		"OCI runtime hook that places a container's memory on the NUMA nodes named by\n"
+		"its annotation oci-numa-hook/nodes and moves the pages already elsewhere.\n"
+		"\n"
+		"  hook STAGE      run as a hook; the runtime writes the container state on\n"
+		"                  stdin. STAGE: prestart, createRuntime or poststart.\n"
+		"  --config FILE   admin configuration (default %s)\n"
+		"\n"
+		"Exit status: 0 done or nothing to do, 1 invalid or not allowed request,\n"
+		"2 the system refused or the migration is incomplete.\n",
+		NH_CONFIG_FILE);
+}
+
+__attribute__((format(printf, 1, 2))) static int fail_usage(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nh_log_set_syslog(false);
+	nh_log(NH_LOG_ERROR, "%s", msg);
+	fprintf(stderr, "Try 'oci-numa-hook --help'.\n");
+	return NH_EXIT_INVALID;
+}
+
+static int cmd_hook(int argc, char **argv)
+{
+	nh_hook_opts_t opts = { .config_path = NH_CONFIG_FILE,
+				.sysfs_root = "/sys",
+				.proc_root = "/proc" };
+
+	if (argc < 2)
+		return fail_usage("hook: missing STAGE (prestart, createRuntime or poststart)");
+	opts.stage = argv[1];
+	if (!nh_hook_stage_known(opts.stage))
+		return fail_usage("hook: unknown stage \"%s\" (expected prestart, createRuntime or "
+				  "poststart)",
+				  opts.stage);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			opts.config_path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			opts.config_path = argv[i] + 9;
+		else
+			return fail_usage("hook: unexpected argument \"%s\"", argv[i]);
+	}
+	return nh_hook_run(&opts, STDIN_FILENO);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail_usage("missing command");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("oci-numa-hook %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "hook") == 0)
+		return cmd_hook(argc - 1, argv + 1);
+	return fail_usage("unknown command \"%s\"", argv[1]);
+}

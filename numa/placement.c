@@ -1,0 +1,82 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "common/util.h"
+#include "numa/placement.h"
+
+/* numa_maps of a very large process can be many MiB. */
+#define NUMA_MAPS_MAX (256u * 1024 * 1024)
+
+static uint64_t line_page_factor(const char *line, const char *eol)
+{
+	static const char key[] = " kernelpagesize_kB=";
+	const char *k = line;
+	uint64_t kb;
+
+	while ((k = memmem(k, (size_t)(eol - k), key, sizeof(key) - 1))) {
+		const char *v = k + sizeof(key) - 1;
+		size_t n = strspn(v, "0123456789");
+
+		if (nh_parse_u64(v, n, UINT64_MAX / 1024, &kb) && kb >= 4)
+			return kb / 4;
+		break;
+	}
+	return 1;
+}
+
+int nh_placement_parse(const char *text, size_t len, nh_placement_t *p, nh_error_t *err)
+{
+	const char *end = text + len;
+
+	for (const char *line = text; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		uint64_t factor;
+
+		if (!eol)
+			eol = end;
+		factor = line_page_factor(line, eol);
+		for (const char *t = line; t < eol;) {
+			const char *sp = memchr(t, ' ', (size_t)(eol - t));
+			const char *tok_end = sp ? sp : eol;
+
+			if (tok_end - t > 1 && t[0] == 'N') {
+				const char *eq = memchr(t, '=', (size_t)(tok_end - t));
+				uint64_t node, pages;
+
+				if (eq && nh_parse_u64(t + 1, (size_t)(eq - t - 1), NH_MAX_NODES - 1, &node) &&
+				    nh_parse_u64(eq + 1, (size_t)(tok_end - eq - 1), UINT64_MAX / 512, &pages))
+					p->pages[node] += pages * factor;
+				else
+					return nh_fail(err, NH_EXIT_SYSTEM, 0,
+						       "numa_maps: cannot parse \"%s\"",
+						       nh_quote(t, (size_t)(tok_end - t), 0));
+			}
+			t = tok_end + 1;
+		}
+		line = eol + 1;
+	}
+	return 0;
+}
+
+int nh_placement_read(int proc_dirfd, nh_placement_t *p, nh_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = nh_read_file_at(proc_dirfd, "numa_maps", NUMA_MAPS_MAX, &text, &len);
+
+	if (r == -ENOENT || r == -ESRCH)
+		return -ESRCH;
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read numa_maps");
+	return nh_placement_parse(text, len, p, err);
+}
+
+uint64_t nh_placement_sum(const nh_placement_t *p, const nh_nodeset_t *nodes)
+{
+	uint64_t sum = 0;
+
+	for (int n = nh_nodeset_next(nodes, 0); n >= 0; n = nh_nodeset_next(nodes, (unsigned)n + 1))
+		sum += p->pages[n];
+	return sum;
+}

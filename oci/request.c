@@ -1,0 +1,102 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "common/util.h"
+#include "oci/request.h"
+
+enum nh_on_error nh_request_on_error(const nh_state_t *st, const nh_config_t *cfg)
+{
+	const char *v = nh_state_annotation(st, NH_ANNOTATION_PREFIX "on-error");
+	enum nh_on_error e;
+
+	if (v && (cfg->overrides & NH_OVERRIDE_ON_ERROR) && nh_on_error_parse(v, &e))
+		return e;
+	return cfg->default_on_error;
+}
+
+static int bad_value(const char *key, const char *value, const char *why, nh_error_t *err)
+{
+	return nh_fail(err, NH_EXIT_INVALID, 0, "annotation %s=\"%s\": %s", key,
+		       nh_quote(value, strlen(value), 0), why);
+}
+
+static int parse_nodes(const char *key, const char *value, nh_request_t *req, nh_error_t *err)
+{
+	if (strcmp(value, "all") == 0) {
+		req->nodes_kind = NH_NODES_ALL;
+		return 0;
+	}
+	if (strcmp(value, "auto") == 0) {
+		req->nodes_kind = NH_NODES_AUTO;
+		return 0;
+	}
+	req->nodes_kind = NH_NODES_LIST;
+	if (nh_nodeset_parse(value, &req->nodes, "annotation " NH_ANNOTATION_NODES, err) < 0)
+		return nh_prefix(err, "expected a node list like 1, 0-1, 0,2-3, or all or auto");
+	return 0;
+}
+
+int nh_request_parse(const nh_state_t *st, const nh_config_t *cfg, nh_request_t *req,
+		     nh_error_t *err)
+{
+	memset(req, 0, sizeof(*req));
+	req->mems = cfg->default_mems;
+	req->on_error = cfg->default_on_error;
+	req->engine = cfg->default_engine;
+
+	if (!nh_state_annotation(st, NH_ANNOTATION_NODES))
+		return nh_fail(err, NH_EXIT_INVALID, 0, "annotation %s is missing",
+			       NH_ANNOTATION_NODES);
+	for (size_t i = 0; i < st->n_annotations; i++) {
+		const char *key = st->annotations[i].key;
+		const char *value = st->annotations[i].value;
+		const char *name = key + strlen(NH_ANNOTATION_PREFIX);
+		unsigned needs = 0;
+		int r;
+
+		if (strlen(value) > NH_ANNOTATION_VALUE_MAX)
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "annotation %s: value of %zu bytes is too long (at most %d)",
+				       nh_quote(key, strlen(key), 0), strlen(value),
+				       NH_ANNOTATION_VALUE_MAX);
+		if (value[0] == '\0')
+			return nh_fail(err, NH_EXIT_INVALID, 0, "annotation %s has an empty value",
+				       nh_quote(key, strlen(key), 0));
+
+		if (strcmp(name, "nodes") == 0) {
+			r = parse_nodes(key, value, req, err);
+		} else if (strcmp(name, "from") == 0) {
+			needs = NH_OVERRIDE_FROM;
+			req->has_from = true;
+			r = nh_nodeset_parse(value, &req->from, "annotation " NH_ANNOTATION_PREFIX "from",
+					     err);
+		} else if (strcmp(name, "mems") == 0) {
+			needs = NH_OVERRIDE_MEMS;
+			r = nh_mems_mode_parse(value, &req->mems) ?
+				    0 : bad_value(key, value, "expected set or keep", err);
+		} else if (strcmp(name, "on-error") == 0) {
+			needs = NH_OVERRIDE_ON_ERROR;
+			r = nh_on_error_parse(value, &req->on_error) ?
+				    0 : bad_value(key, value, "expected fail or warn", err);
+		} else if (strcmp(name, "engine") == 0) {
+			needs = NH_OVERRIDE_ENGINE;
+			r = nh_engine_parse(value, &req->engine) ?
+				    0 : bad_value(key, value,
+						  "unknown engine (this version has migrate_pages)", err);
+		} else {
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "unknown annotation %s (known: nodes, from, mems, on-error, "
+				       "engine)",
+				       nh_quote(key, strlen(key), 0));
+		}
+		if (r < 0)
+			return -1;
+		if (needs && !(cfg->overrides & needs))
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "annotation %s is not allowed by the admin configuration "
+				       "(allow-annotation-override)",
+				       key);
+	}
+	return 0;
+}

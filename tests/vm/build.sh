@@ -1,0 +1,200 @@
+#!/bin/bash
+# Build the NUMA test VM: a Debian cloud kernel and an initramfs holding
+# busybox, runc, crun, numactl's migratepages, strace, the hook under test
+# and the static helpers of this directory.  Everything is cached under
+# CACHE and rebuilt only when an input changed.
+#
+#   build.sh --cache DIR [--hook PATH]
+#
+# Prints two lines: "kernel=PATH" and "initramfs=PATH".
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=
+hook=
+
+usage() {
+	echo "usage: $0 --cache DIR [--hook PATH-TO-oci-numa-hook]" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cache) cache=${2:?}; shift 2 ;;
+	--hook) hook=${2:?}; shift 2 ;;
+	*) usage ;;
+	esac
+done
+[ -n "$cache" ] || usage
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+if [ -n "$hook" ]; then
+	[ -x "$hook" ] || { echo "build.sh: hook binary $hook is missing" >&2; exit 1; }
+	hook=$(cd "$(dirname "$hook")" && pwd)/$(basename "$hook")
+fi
+
+log() { echo "build.sh: $*" >&2; }
+die() { echo "build.sh: error: $*" >&2; exit 1; }
+
+need() {
+	local tool=$1 pkg=$2
+	command -v "$tool" >/dev/null 2>&1 || die "$tool not found: install the Debian package $pkg (see tests/vm/packages)"
+}
+
+# ---------------------------------------------------------------- kernel
+# The newest linux-image-*-cloud-amd64 that the metapackage depends on.
+kernel_package() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\)$/\1/p' | head -n 1
+}
+
+build_kernel() {
+	local pkg dir tmp
+	pkg=$(kernel_package || true)
+	if [ -z "$pkg" ]; then
+		# No package lists (apt-get update not run): fall back to a cached kernel.
+		dir=$(find "$cache/kernel" -mindepth 2 -maxdepth 2 -name vmlinuz -printf '%h\n' 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$dir" ] || die "cannot resolve linux-image-cloud-amd64 (run apt-get update) and no kernel is cached"
+		log "warning: cannot resolve linux-image-cloud-amd64 (apt-get update?); using cached $(basename "$dir")"
+		kernel=$dir/vmlinuz
+		return
+	fi
+	dir=$cache/kernel/$pkg
+	kernel=$dir/vmlinuz
+	[ -s "$kernel" ] && return
+	need dpkg-deb dpkg
+	log "fetching $pkg"
+	tmp=$(mktemp -d "$cache/kernel-dl.XXXXXX")
+	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2) ||
+		die "apt-get download $pkg failed"
+	dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/x"
+	mkdir -p "$dir"
+	cp "$tmp"/x/boot/vmlinuz-* "$dir/vmlinuz.tmp"
+	cp "$tmp"/x/boot/config-* "$dir/config"
+	mv "$dir/vmlinuz.tmp" "$kernel"
+	rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------- helpers
+helpers=(nh-workload nh-pages nh-clock)
+
+build_helpers() {
+	local h src bin
+	need gcc gcc
+	mkdir -p "$cache/bin"
+	for h in "${helpers[@]}"; do
+		src=$here/$h.c
+		bin=$cache/bin/$h
+		if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$0" -nt "$bin" ]; then
+			log "compiling $h"
+			gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$bin.tmp" "$src" ||
+				die "cannot compile $src (static glibc: libc6-dev)"
+			mv "$bin.tmp" "$bin"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------- initramfs
+# Binaries taken from the host, at the same path inside the VM.
+host_binaries() {
+	local tool pkg path
+	for tool in busybox:busybox-static runc:runc crun:crun migratepages:numactl strace:strace; do
+		pkg=${tool#*:}
+		tool=${tool%%:*}
+		path=$(command -v "$tool" 2>/dev/null) ||
+			die "$tool not found: install the Debian package $pkg (see tests/vm/packages)"
+		readlink -f "$path"
+	done
+}
+
+# Shared libraries (and the loader) that ldd lists for a binary.
+libraries_of() {
+	ldd "$1" 2>/dev/null | sed -n -e 's/^.*=> \(\/[^ ]*\) .*$/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) (.*$/\1/p'
+}
+
+# Copy a file to the same path under the staging root, keeping a symlink's
+# name (the loader path /lib64/ld-linux-x86-64.so.2 is a link).
+stage_file() {
+	local src=$1 root=$2 dst
+	dst=$root$src
+	mkdir -p "$(dirname "$dst")"
+	cp -L "$src" "$dst"
+}
+
+build_initramfs() {
+	local root manifest stamp bin lib name
+	need cpio cpio
+	need gzip gzip
+	need busybox busybox-static
+	case $(ldd "$(command -v busybox)" 2>&1 || true) in
+	*"not a dynamic"*) ;;
+	*) die "busybox is not static: install busybox-static" ;;
+	esac
+
+	mapfile -t bins < <(host_binaries)
+	[ -z "$hook" ] || bins+=("$hook")
+	libs=()
+	for bin in "${bins[@]}"; do
+		while read -r lib; do libs+=("$lib"); done < <(libraries_of "$bin")
+	done
+	mapfile -t libs < <(printf '%s\n' "${libs[@]}" | sort -u)
+
+	# The stamp: every input's content, so that any change rebuilds.
+	manifest=$(
+		{
+			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$0"
+			echo "hook=$hook"
+		} | sed "s|$cache||; s|$here||"
+	)
+	stamp=$(printf '%s\n' "$manifest" | sha256sum | cut -d' ' -f1)
+	initramfs=$cache/initramfs.gz
+	if [ -s "$initramfs" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
+		return
+	fi
+
+	log "assembling initramfs"
+	root=$cache/root
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc,nh/bin,nh/rootfs/bin,nh/rootfs/tmp}
+
+	for bin in "${bins[@]}" "${libs[@]}"; do
+		case $bin in
+		"$hook") cp "$bin" "$root/nh/bin/oci-numa-hook" ;;
+		*) stage_file "$bin" "$root" ;;
+		esac
+	done
+	# The loader under the name the binaries ask for.
+	for lib in "${libs[@]}"; do
+		case $lib in
+		*/ld-linux*) [ -e "$root/lib64/$(basename "$lib")" ] || { mkdir -p "$root/lib64"; cp -L "$lib" "$root/lib64/"; } ;;
+		esac
+	done
+	# busybox applets as links (busybox itself is /bin/busybox or /usr/bin/busybox).
+	name=$(readlink -f "$(command -v busybox)")
+	[ "$name" = /bin/busybox ] || cp "$root$name" "$root/bin/busybox"
+	while read -r name; do
+		[ -e "$root/$name" ] || ln -s /bin/busybox "$root/$name"
+	done < <(busybox --list-full)
+
+	cp "$cache"/bin/nh-* "$root/nh/bin/"
+	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$root/nh/"
+	install -m 0755 "$here/init.sh" "$root/init"
+	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\n' >"$root/etc/group"
+
+	# The container image: static busybox and the workload.
+	cp "$root/bin/busybox" "$root/nh/rootfs/bin/busybox"
+	for name in sh cat sleep ls echo; do ln -s busybox "$root/nh/rootfs/bin/$name"; done
+	cp "$cache/bin/nh-workload" "$root/nh/rootfs/bin/"
+
+	(cd "$root" && find . -print0 | cpio --null --create --format=newc --quiet) | gzip -1 >"$initramfs.tmp"
+	mv "$initramfs.tmp" "$initramfs"
+	echo "$stamp" >"$cache/initramfs.stamp"
+	rm -rf "$root"
+}
+
+build_kernel
+build_helpers
+build_initramfs
+echo "kernel=$kernel"
+echo "initramfs=$initramfs"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# PID 1 of the NUMA test VM (busybox sh).  Mounts what the kernel does not,
+# runs the tests named on the kernel command line and powers off.
+#   nh.tests=NAME,NAME,...   tests to run, in order (functions t_NAME, '-' -> '_')
+#   nh.timeout=SECONDS       per test (default 150)
+#   nh.demo=1                run the demo instead of tests
+# Result lines on the console: "PASS: vm/NAME", "FAIL: vm/NAME — why",
+# "SKIP: vm/NAME — why"; then "nh-vm: done results=N"; then power off.
+# If this script ever ended, the kernel would panic, so errors never stop it.
+
+export PATH=/nh/bin:/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/ TERM=dumb
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /sys/fs/cgroup
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+echo "+cpuset +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+
+# Nothing but the tests may move pages: no automatic NUMA balancing, no
+# proactive compaction (both would change placement and pgmigrate counters).
+echo 0 >/proc/sys/kernel/numa_balancing
+echo 0 >/proc/sys/vm/compaction_proactiveness 2>/dev/null
+echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
+echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
+
+. /nh/vm-lib.sh
+. /nh/vm-tests.sh
+
+nh_main
+
+sync
+poweroff -f
+# poweroff -f does not return; if it did, keep PID 1 alive for the host's timeout.
+while :; do sleep 60; done

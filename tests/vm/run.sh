@@ -1,0 +1,199 @@
+#!/bin/bash
+# Boot the NUMA test VM (qemu-system-x86_64 under TCG) once per topology,
+# run the tests of that group inside it and collect their result lines.
+#
+#   run.sh --cache DIR [--hook PATH] [--logs DIR] [--only NAME[,NAME]] [GROUP...]
+#   run.sh --cache DIR [--hook PATH] --demo
+#
+# Groups (default: all):
+#   two   2 nodes x 512 MiB, one CPU each
+#   four  4 nodes x 512 MiB: nodes 0-2 one CPU each, node 3 memory-only
+# Prints "PASS: vm/NAME", "FAIL: vm/NAME — why" or "SKIP: vm/NAME — why" per
+# test, measurement lines starting with '#', and a closing
+# "vm: N passed, N failed, N skipped".  A VM that hangs, panics or reports
+# fewer results than it was given tests fails every missing test by name.
+# Exit status: 0 if nothing failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=
+hook=
+logs=
+only=
+demo=0
+groups=()
+test_limit=${NH_VM_TEST_TIMEOUT:-150}   # seconds per test inside the VM
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cache) cache=${2:?}; shift 2 ;;
+	--hook) hook=${2:?}; shift 2 ;;
+	--logs) logs=${2:?}; shift 2 ;;
+	--only) only=${2:?}; shift 2 ;;
+	--demo) demo=1; shift ;;
+	-h | --help) usage ;;
+	-*) usage ;;
+	*) groups+=("$1"); shift ;;
+	esac
+done
+[ -n "$cache" ] || usage
+[ -n "$logs" ] || logs=$cache/logs
+mkdir -p "$logs"
+
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	{ echo "run.sh: qemu-system-x86_64 not found: apt-get install --no-install-recommends qemu-system-x86" >&2; exit 1; }
+
+kernel=
+initramfs=
+while IFS='=' read -r key value; do
+	case $key in
+	kernel) kernel=$value ;;
+	initramfs) initramfs=$value ;;
+	esac
+done < <("$here/build.sh" --cache "$cache" ${hook:+--hook "$hook"})
+[ -s "$kernel" ] && [ -s "$initramfs" ] || { echo "run.sh: build.sh produced no kernel/initramfs" >&2; exit 1; }
+
+# Tests per group, in the order they run.  Names map to t_NAME in vm-tests.sh.
+group_tests() {
+	case $1 in
+	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order" ;;
+	four) echo "from-to-relative from-subset memory-only auto" ;;
+	*) return 1 ;;
+	esac
+}
+
+# qemu arguments for a topology: CPUs, memory and NUMA nodes.
+topology() {
+	local n node_args=() cpus
+	case $1 in
+	two)
+		cpus=2
+		for n in 0 1; do
+			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
+		done
+		;;
+	four)
+		cpus=3
+		for n in 0 1 2; do
+			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
+		done
+		node_args+=(-object "memory-backend-ram,id=m3,size=512M" -numa "node,nodeid=3,memdev=m3")
+		;;
+	*) return 1 ;;
+	esac
+	echo -smp "$cpus" -m "$((${#node_args[@]} / 4 * 512))M" "${node_args[@]}"
+}
+
+# Boot one VM; the serial console goes to LOG.  Watches it: kills the VM when
+# it panics, when the whole run exceeds LIMIT seconds, or when no result line
+# appeared for a test's time limit plus a margin.  Echoes result and '#' lines
+# as they come.  Sets vm_end to how it ended: poweroff | panic | timeout | exit.
+boot_vm() { # TOPOLOGY APPEND LOG LIMIT
+	local topo=$1 append=$2 log=$3 limit=$4 qpid start last_change seen=0 now count shown=0
+	# shellcheck disable=SC2046 # topology prints words on purpose
+	qemu-system-x86_64 -machine q35 -accel tcg -cpu max $(topology "$topo") \
+		-nodefaults -display none -serial stdio -monitor none -no-reboot -net none \
+		-kernel "$kernel" -initrd "$initramfs" \
+		-append "console=ttyS0 panic=-1 loglevel=3 numa_balancing=disable $append" \
+		</dev/null >"$log" 2>&1 &
+	qpid=$!
+	start=$SECONDS
+	last_change=$SECONDS
+	vm_end=exit
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		now=$SECONDS
+		count=$(tr -d '\r' <"$log" | grep -caE '^(PASS|FAIL|SKIP): ' || true)
+		if [ "$count" != "$seen" ]; then
+			seen=$count
+			last_change=$now
+		fi
+		shown=$(show_new_lines "$log" "$shown")
+		if grep -qa 'Kernel panic' "$log"; then
+			vm_end=panic
+		elif [ $((now - start)) -gt "$limit" ]; then
+			vm_end=timeout
+		elif [ $((now - last_change)) -gt $((test_limit + 60)) ]; then
+			vm_end=timeout
+		else
+			continue
+		fi
+		sleep 1
+		kill "$qpid" 2>/dev/null || true
+		break
+	done
+	wait "$qpid" 2>/dev/null || true
+	show_new_lines "$log" "$shown" >/dev/null
+	if [ "$vm_end" = exit ] && tr -d '\r' <"$log" | grep -qa '^nh-vm: done'; then
+		vm_end=poweroff
+	fi
+}
+
+# Print the result and measurement lines of LOG after the first SHOWN lines
+# (prints to stderr so the caller can capture the new count on stdout).
+show_new_lines() { # LOG SHOWN
+	local total
+	total=$(wc -l <"$1")
+	tail -n "+$(($2 + 1))" "$1" | head -n "$((total - $2))" | tr -d '\r' |
+		grep -aE '^(PASS|FAIL|SKIP): |^# |^nh-vm: |^demo' >&2 || true
+	echo "$total"
+}
+
+if [ "$demo" = 1 ]; then
+	log=$logs/demo.log
+	boot_vm two "nh.demo=1 nh.timeout=$test_limit" "$log" 150 2>&1
+	case $vm_end in
+	poweroff) grep -qa '^demo: ' "$log" && exit 0 ;;
+	esac
+	echo "demo: FAILED (VM ended by $vm_end; console log: $log)" >&2
+	exit 1
+fi
+
+[ ${#groups[@]} -gt 0 ] || groups=(two four)
+pass=0 failed=0 skipped=0
+for group in "${groups[@]}"; do
+	tests=$(group_tests "$group") || { echo "run.sh: unknown group $group" >&2; exit 2; }
+	if [ -n "$only" ]; then
+		wanted=
+		for t in $tests; do
+			case ",$only," in *",$t,"*) wanted="$wanted $t" ;; esac
+		done
+		tests=${wanted# }
+		[ -n "$tests" ] || continue
+	fi
+	ntests=$(echo "$tests" | wc -w)
+	log=$logs/$group.log
+	echo "# vm: group $group ($ntests tests), console log: $log"
+	t0=$SECONDS
+	boot_vm "$group" "nh.tests=$(echo "$tests" | tr ' ' ,) nh.timeout=$test_limit" "$log" \
+		$((ntests * test_limit + 120)) 2>&1 | grep -aE '^#|^nh-vm' || true
+	results=$(tr -d '\r' <"$log" | grep -aE '^(PASS|FAIL|SKIP): vm/' || true)
+	ended=$(tr -d '\r' <"$log" | grep -a '^nh-vm: done' || true)
+	if grep -qa 'Kernel panic' "$log"; then
+		why="VM kernel panicked: $(tr -d '\r' <"$log" | grep -a -m1 'Kernel panic')"
+	elif [ -z "$ended" ] && [ "$(wc -c <"$log")" -eq 0 ]; then
+		why="VM printed nothing"
+	elif [ -z "$ended" ]; then
+		why="VM did not finish (hung or killed after $((SECONDS - t0)) s; last line: $(tr -d '\r' <"$log" | grep -av '^$' | tail -n 1))"
+	else
+		why="VM finished without a result for it"
+	fi
+	for t in $tests; do
+		line=$(echo "$results" | grep -aE "^(PASS|FAIL|SKIP): vm/$t( |$)" | head -n 1 || true)
+		[ -n "$line" ] || line="FAIL: vm/$t — $why"
+		echo "$line"
+		case $line in
+		PASS:*) pass=$((pass + 1)) ;;
+		SKIP:*) skipped=$((skipped + 1)) ;;
+		*) failed=$((failed + 1)) ;;
+		esac
+	done
+	echo "# vm: group $group took $((SECONDS - t0)) s"
+done
+echo "vm: $pass passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

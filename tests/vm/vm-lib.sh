@@ -1,0 +1,244 @@
+# shellcheck shell=sh
+# Helpers for the tests that run inside the NUMA test VM (busybox sh).
+# Sourced by /init and by each test's own shell.
+
+NH_CG=/sys/fs/cgroup/nh        # every process a test starts lives below it
+NH_RUN=/run/nh                 # bundles, logs, hook configs (tmpfs)
+NH_HOOK=/nh/bin/oci-numa-hook
+
+# ------------------------------------------------------------ test protocol
+# A test is a function t_NAME run in its own shell; it passes by returning,
+# fails with `fail WHY`, skips with `skip WHY`.  `note` lines are the
+# measurements that the host runner shows next to the result.
+fail() {
+	echo "$*" >"$NH_RUN/reason"
+	exit 1
+}
+
+skip() {
+	echo "$*" >"$NH_RUN/reason"
+	exit 77
+}
+
+note() {
+	echo "# vm/$NH_TEST: $*"
+}
+
+# Value of nh.NAME=VALUE on the kernel command line.
+nh_param() {
+	for word in $(cat /proc/cmdline); do
+		case $word in
+		"nh.$1="*) echo "${word#*=}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+nh_result() { # STATUS NAME [WHY]
+	if [ -n "${3:-}" ]; then
+		echo "$1: vm/$2 — $3"
+	else
+		echo "$1: vm/$2"
+	fi
+}
+
+# Run one test in its own shell under a time limit, print its result line,
+# then remove whatever it left behind.
+nh_run_test() {
+	name=$1
+	limit=$2
+	fn=t_$(echo "$name" | tr - _)
+	rm -f "$NH_RUN/reason"
+	if ! type "$fn" >/dev/null 2>&1; then
+		nh_result FAIL "$name" "no such test in vm-tests.sh"
+		return
+	fi
+	NH_TEST=$name timeout -s KILL "$limit" sh -c ". /nh/vm-lib.sh; . /nh/vm-tests.sh; set -u; $fn"
+	rc=$?
+	why=$(cat "$NH_RUN/reason" 2>/dev/null)
+	case $rc in
+	0) nh_result PASS "$name" ;;
+	77) nh_result SKIP "$name" "${why:-no reason given}" ;;
+	137) nh_result FAIL "$name" "timed out after ${limit}s${why:+ ($why)}" ;;
+	*) nh_result FAIL "$name" "${why:-exit status $rc}" ;;
+	esac
+	nh_cleanup
+}
+
+nh_main() {
+	mkdir -p "$NH_RUN"
+	mkdir -p "$NH_CG"
+	echo "+cpuset +memory +pids" >"$NH_CG/cgroup.subtree_control"
+	echo "nh-vm: kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)," \
+		"cpus $(cat /sys/devices/system/cpu/online), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+	limit=$(nh_param timeout || echo 150)
+	if [ "$(nh_param demo || true)" = 1 ]; then
+		NH_TEST=demo demo_main
+		echo "nh-vm: done results=0"
+		return
+	fi
+	count=0
+	for name in $(nh_param tests | tr , ' '); do
+		nh_run_test "$name" "$limit"
+		count=$((count + 1))
+	done
+	echo "nh-vm: done results=$count"
+}
+
+# Stop every container and every process a test started; remove their cgroups.
+nh_cleanup() {
+	for rt in runc crun; do
+		for id in $($rt --root "/run/$rt" list -q 2>/dev/null); do
+			$rt --root "/run/$rt" delete -f "$id" >/dev/null 2>&1
+		done
+	done
+	[ -e "$NH_CG/cgroup.kill" ] && echo 1 >"$NH_CG/cgroup.kill"
+	# Deepest first; a cgroup can be removed once its processes are gone.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		find "$NH_CG" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		[ -z "$(find "$NH_CG" -mindepth 1 -type d)" ] && break
+		sleep 0.2
+	done
+	rm -rf "$NH_RUN"/bundles
+}
+
+# ------------------------------------------------------------ small tools
+now_ms() { nh-clock; }
+
+# Milliseconds between two nh-clock readings, rounded.
+ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d\n", b - a + 0.5 }'; }
+
+# KEY=VALUE word out of a line: field N1 "total N0=1 N1=2" -> 2
+field() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+wait_file() { # PATH SECONDS
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
+vmstat() { sed -n "s/^$1 //p" /proc/vmstat; }
+
+# cpuset.cpus of a NUMA node
+node_cpus() { cat "/sys/devices/system/node/node$1/cpulist"; }
+
+# Fails unless at least MIN percent of the pages in a nh-pages line are on NODE.
+expect_on_node() { # NODE MIN_PERCENT LINE WHAT
+	on=$(field "N$1" "$3")
+	all=$(field pages "$3")
+	[ "${all:-0}" -gt 0 ] || fail "$4: no resident pages counted ($3)"
+	if ! awk -v on="$on" -v all="$all" -v min="$2" 'BEGIN { exit !(on * 100 >= min * all) }'; then
+		fail "$4: only $on of $all pages on node $1, want >= $2% ($3)"
+	fi
+}
+
+percent() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f\n", a * 100 / b; else print "0" }'; }
+
+# ------------------------------------------------------------ plain processes
+# Start a command in a new cgroup below $NH_CG with the given cpuset; prints
+# nothing, leaves the pid in $NH_RUN/NAME.pid.  Output goes to NAME.log.
+start_in_cgroup() { # NAME CPUS MEMS CMD...
+	cg=$NH_CG/$1
+	mkdir -p "$cg"
+	echo "$2" >"$cg/cpuset.cpus"
+	echo "$3" >"$cg/cpuset.mems"
+	name=$1
+	shift 3
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" >"$NH_RUN/$name.log" 2>&1 &
+	echo $! >"$NH_RUN/$name.pid"
+}
+
+# ------------------------------------------------------------ containers
+# A bundle on tmpfs with a copy of the busybox rootfs that holds nh-workload.
+bundle_new() { # ID -> prints the bundle path
+	b=$NH_RUN/bundles/$1
+	mkdir -p "$b"
+	cp -a /nh/rootfs "$b/rootfs"
+	echo "$b"
+}
+
+# Hook entry of config.json for a stage; runtimes give hooks no PATH, so the
+# path is absolute.
+hook_entry() { # STAGE CONF
+	printf '{"path": "%s", "args": ["oci-numa-hook", "hook", "%s", "--config", "%s"], "timeout": 60}' \
+		"$NH_HOOK" "$1" "$2"
+}
+
+# config.json for a container running ARGS (a JSON array body).
+# C_CPUS, C_MEMS: cpuset of the container (empty = not set)
+# C_ANNOT: body of the annotations object
+# C_HOOKS: body of the hooks object
+config_write() { # BUNDLE ID ARGS
+	res=
+	[ -n "${C_CPUS:-}" ] && res="\"cpus\": \"$C_CPUS\""
+	[ -n "${C_MEMS:-}" ] && res="$res${res:+, }\"mems\": \"$C_MEMS\""
+	cat >"$1/config.json" <<EOF
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": {"uid": 0, "gid": 0},
+    "args": [$3],
+    "env": ["PATH=/bin"],
+    "cwd": "/",
+    "noNewPrivileges": true
+  },
+  "root": {"path": "rootfs", "readonly": false},
+  "hostname": "$2",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}
+  ],
+  "annotations": {${C_ANNOT:-}},
+  "hooks": {${C_HOOKS:-}},
+  "linux": {
+    "cgroupsPath": "/nh/$2",
+    "resources": {"cpu": {$res}},
+    "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]
+  }
+}
+EOF
+}
+
+# runc or crun: create (createRuntime hooks run) then start (poststart hooks).
+ctr_create() { # RUNTIME ID BUNDLE
+	"$1" --root "/run/$1" create --no-pivot --bundle "$3" "$2" \
+		>"$3/runtime.log" 2>&1 </dev/null
+}
+
+ctr_start() { # RUNTIME ID BUNDLE
+	"$1" --root "/run/$1" start "$2" >>"$3/runtime.log" 2>&1 </dev/null
+}
+
+# Host pid of the container's init, from the runtime's state.
+ctr_pid() { # RUNTIME ID
+	"$1" --root "/run/$1" state "$2" 2>/dev/null | sed -n 's/^ *"pid": *\([0-9]*\),*$/\1/p'
+}
+
+ctr_cgroup() { echo "$NH_CG/$1"; }
+
+# The OCI state a runtime gives a hook on stdin.
+state_json() { # ID PID BUNDLE STATUS ANNOTATIONS-BODY
+	printf '{"ociVersion": "1.0.2", "id": "%s", "status": "%s", "pid": %s, "bundle": "%s", "annotations": {%s}}' \
+		"$1" "$4" "$2" "$3" "$5"
+}
+
+# An admin config for the hook; every log line also goes to LOG.
+hook_conf() { # PATH LOG [LEVEL]
+	printf 'log-file = %s\nlog-level = %s\n' "$2" "${3:-info}" >"$1"
+}
+
+# Run the hook as a runtime does: empty environment, cwd the bundle, state on
+# stdin.  stderr goes to ERR; returns the hook's exit status.
+hook_run() { # STAGE BUNDLE STATE CONF ERR
+	(cd "$2" && printf '%s' "$3" | env -i "$NH_HOOK" hook "$1" --config "$4" 2>"$5")
+}
+
+need_hook() {
+	[ -x "$NH_HOOK" ] || fail "oci-numa-hook is not in the VM image (built without --hook)"
+}

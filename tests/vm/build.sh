@@ -10,6 +10,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+self=$here/$(basename "${BASH_SOURCE[0]}")
 cache=
 hook=
 
@@ -85,7 +86,7 @@ build_helpers() {
 	for h in "${helpers[@]}"; do
 		src=$here/$h.c
 		bin=$cache/bin/$h
-		if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$0" -nt "$bin" ]; then
+		if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$self" -nt "$bin" ]; then
 			log "compiling $h"
 			gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$bin.tmp" "$src" ||
 				die "cannot compile $src (static glibc: libc6-dev)"
@@ -142,7 +143,7 @@ build_initramfs() {
 	# The stamp: every input's content, so that any change rebuilds.
 	manifest=$(
 		{
-			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$0"
+			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$self"
 			echo "hook=$hook"
 		} | sed "s|$cache||; s|$here||"
 	)

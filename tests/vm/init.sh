@@ -29,7 +29,9 @@ echo 0 >/proc/sys/vm/compaction_proactiveness 2>/dev/null
 echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
 echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 
+# shellcheck source=/dev/null # installed at /nh in the VM
 . /nh/vm-lib.sh
+# shellcheck source=/dev/null
 . /nh/vm-tests.sh
 
 nh_main

@@ -56,7 +56,10 @@ while IFS='=' read -r key value; do
 	initramfs) initramfs=$value ;;
 	esac
 done < <("$here/build.sh" --cache "$cache" ${hook:+--hook "$hook"})
-[ -s "$kernel" ] && [ -s "$initramfs" ] || { echo "run.sh: build.sh produced no kernel/initramfs" >&2; exit 1; }
+if [ ! -s "$kernel" ] || [ ! -s "$initramfs" ]; then
+	echo "run.sh: build.sh produced no kernel/initramfs" >&2
+	exit 1
+fi
 
 # Tests per group, in the order they run.  Names map to t_NAME in vm-tests.sh.
 group_tests() {
@@ -69,16 +72,16 @@ group_tests() {
 
 # qemu arguments for a topology: CPUs, memory and NUMA nodes.
 topology() {
-	local n node_args=() cpus
+	local n node_args=() cpus nodes
 	case $1 in
 	two)
-		cpus=2
+		cpus=2 nodes=2
 		for n in 0 1; do
 			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
 		done
 		;;
 	four)
-		cpus=3
+		cpus=3 nodes=4
 		for n in 0 1 2; do
 			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
 		done
@@ -86,13 +89,13 @@ topology() {
 		;;
 	*) return 1 ;;
 	esac
-	echo -smp "$cpus" -m "$((${#node_args[@]} / 4 * 512))M" "${node_args[@]}"
+	echo -smp "$cpus" -m "$((nodes * 512))M" "${node_args[@]}"
 }
 
 # Boot one VM; the serial console goes to LOG.  Watches it: kills the VM when
 # it panics, when the whole run exceeds LIMIT seconds, or when no result line
 # appeared for a test's time limit plus a margin.  Echoes result and '#' lines
-# as they come.  Sets vm_end to how it ended: poweroff | panic | timeout | exit.
+# as they come.  Sets vm_end to how it ended: poweroff | panic | timeout | exited.
 boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 	local topo=$1 append=$2 log=$3 limit=$4 qpid start last_change seen=0 now count shown=0
 	# shellcheck disable=SC2046 # topology prints words on purpose
@@ -104,7 +107,7 @@ boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 	qpid=$!
 	start=$SECONDS
 	last_change=$SECONDS
-	vm_end=exit
+	vm_end=exited
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 1
 		now=$SECONDS
@@ -129,7 +132,7 @@ boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 	done
 	wait "$qpid" 2>/dev/null || true
 	show_new_lines "$log" "$shown" >/dev/null
-	if [ "$vm_end" = exit ] && tr -d '\r' <"$log" | grep -qa '^nh-vm: done'; then
+	if [ "$vm_end" = exited ] && tr -d '\r' <"$log" | grep -qa '^nh-vm: done'; then
 		vm_end=poweroff
 	fi
 }

@@ -26,6 +26,7 @@ note() {
 
 # Value of nh.NAME=VALUE on the kernel command line.
 nh_param() {
+	# shellcheck disable=SC2013 # the command line is words
 	for word in $(cat /proc/cmdline); do
 		case $word in
 		"nh.$1="*) echo "${word#*=}"; return 0 ;;

@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-[ -n "$HOOK" ] && [ -n "$TEMPLATE" ] || usage
+if [ -z "$HOOK" ] || [ -z "$TEMPLATE" ]; then usage; fi
 
 # Tests per engine, in the order they run (also used to print SKIP lines).
 PODMAN_TESTS="podman-annotated podman-mems-keep podman-unannotated podman-unanchored-keys
@@ -155,13 +155,13 @@ run_test() { # name function [args...]
 	local name=$1 rc t1 ms
 	shift
 	REASON=$T/reason.$name
+	TEST=$name
 	: >"$REASON"
 	t1=$(date +%s%N)
 	set +e
 	(
 		set -eE
 		DEFERRED=()
-		TEST=$name
 		trap 'err_at "$LINENO" "$BASH_COMMAND"' ERR
 		trap run_deferred EXIT
 		"$@"
@@ -207,7 +207,7 @@ make_rootfs() {
 	local bb a
 	bb=$(command -v busybox || true)
 	[ -n "$bb" ] || { echo "busybox not installed (Debian package busybox-static)"; return 1; }
-	if ! LC_ALL=C ldd "$bb" 2>&1 | grep -Eq 'not a dynamic executable|statically linked'; then
+	if ! grep -Eq 'not a dynamic executable|statically linked' <<<"$(LC_ALL=C ldd "$bb" 2>&1 || true)"; then
 		echo "$bb is not statically linked (Debian package busybox-static)"
 		return 1
 	fi
@@ -258,6 +258,7 @@ crun_setup() {
 	CRUN=(crun --root "$T/crun")
 	if is_hybrid; then
 		: >"$T/empty"
+		# shellcheck disable=SC2016 # expanded by that inner bash
 		CRUN=(unshare -m --propagation private /bin/bash -c
 			'mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers && shift && exec "$@"'
 			crun-hybrid "$T/empty" "${CRUN[@]}")
@@ -316,11 +317,11 @@ check_placement() { # pid nodes mems(set|keep|none)
 	[ "$got" = "$nodes" ] || fail_test "cpuset.mems of $cg is '$got', expected '$nodes'"
 	got=$(mems_allowed "$pid")
 	[ "$got" = "$nodes" ] || fail_test "Mems_allowed_list of container pid $pid is '$got', expected '$nodes'"
-	for p in $(cat "$cg/cgroup.procs"); do
+	while read -r p; do
 		got=$(mems_allowed "$p" 2>/dev/null) || continue # exited meanwhile
 		[ "$got" = "$nodes" ] || fail_test "Mems_allowed_list of pid $p in $cg is '$got', expected '$nodes'"
 		n=$((n + 1))
-	done
+	done <"$cg/cgroup.procs"
 	[ "$n" -ge 1 ] || fail_test "no live process found in $cg/cgroup.procs"
 	if [ -e "$cg/cpuset.memory_migrate" ]; then
 		mm=$(cat "$cg/cpuset.memory_migrate")
@@ -413,7 +414,7 @@ start_container() { # engine annotations-json
 			< <(jq -r 'to_entries[] | "\(.key)=\(.value)"' <<<"$ann")
 		timeout 120 podman --runtime-flag "root=$T/podman/runc" run --rm --cidfile "$W/cid" \
 			--hooks-dir "$HOOKS_DIR" "${annargs[@]}" --network=none -v "$CTL:/ctl" \
-			--rootfs "$ROOTFS" sh -c "$WORKLOAD" >"$OUT" 2>&1 &
+			--rootfs "$ROOTFS" sh -c "$WORKLOAD" >>"$OUT" 2>&1 &
 		BGPID=$!
 		defer "touch '$CTL/stop'; sleep 0.5; kill $BGPID; pm rm -f -t 0 \$(cat '$W/cid')"
 		;;
@@ -424,9 +425,9 @@ start_container() { # engine annotations-json
 		b=$(make_bundle "$eng" "$CID" "$ann" "$WORKLOAD")
 		OCI_CONFIG=$b/config.json
 		if [ "$eng" = runc ]; then
-			timeout 120 runc --root "$T/runc" run --bundle "$b" "$CID" >"$OUT" 2>&1 &
+			timeout 120 runc --root "$T/runc" run --bundle "$b" "$CID" >>"$OUT" 2>&1 &
 		else
-			timeout 120 "${CRUN[@]}" run --bundle "$b" "$CID" >"$OUT" 2>&1 &
+			timeout 120 "${CRUN[@]}" run --bundle "$b" "$CID" >>"$OUT" 2>&1 &
 		fi
 		BGPID=$!
 		defer "touch '$CTL/stop'; sleep 0.5; kill $BGPID; rc_$eng delete -f '$CID'"
@@ -515,7 +516,7 @@ t_bad_annotation() { # engine value [extra annotations json]
 	podman)
 		timeout 120 podman --runtime-flag "root=$T/podman/runc" run --rm --cidfile "$W/cid" \
 			--hooks-dir "$HOOKS_DIR" --annotation "oci-numa-hook/nodes=$val" --network=none \
-			--rootfs "$ROOTFS" true >"$OUT" 2>&1 || rc=$?
+			--rootfs "$ROOTFS" true >>"$OUT" 2>&1 || rc=$?
 		CID=$(cat "$W/cid" 2>/dev/null || true)
 		[ -n "$CID" ] || { show "$OUT"; fail_test "podman wrote no container id (exit $rc)"; }
 		;;
@@ -524,9 +525,9 @@ t_bad_annotation() { # engine value [extra annotations json]
 		mkdir -p "$T/ctl/$CID"
 		b=$(make_bundle "$eng" "$CID" "$ann" true)
 		if [ "$eng" = runc ]; then
-			timeout 120 runc --root "$T/runc" run --bundle "$b" "$CID" >"$OUT" 2>&1 || rc=$?
+			timeout 120 runc --root "$T/runc" run --bundle "$b" "$CID" >>"$OUT" 2>&1 || rc=$?
 		else
-			timeout 120 "${CRUN[@]}" run --bundle "$b" "$CID" >"$OUT" 2>&1 || rc=$?
+			timeout 120 "${CRUN[@]}" run --bundle "$b" "$CID" >>"$OUT" 2>&1 || rc=$?
 		fi
 		defer "rc_$eng delete -f '$CID'"
 		;;
@@ -575,16 +576,16 @@ probe() { # engine -> prints the reason on failure
 	local eng=$1 out=$T/probe-$1 id b rc=0
 	case $eng in
 	podman) timeout 60 podman --runtime-flag "root=$T/podman/runc" run --rm --network=none \
-		--rootfs "$ROOTFS" true >"$out" 2>&1 || rc=$? ;;
+		--rootfs "$ROOTFS" true >>"$out" 2>&1 || rc=$? ;;
 	runc | crun)
 		id=$(rand12)-probe
 		mkdir -p "$T/ctl/$id"
 		b=$(make_bundle "$eng" "$id" '{}' true)
 		jq 'del(.hooks)' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
 		if [ "$eng" = runc ]; then
-			timeout 60 runc --root "$T/runc" run --bundle "$b" "$id" >"$out" 2>&1 || rc=$?
+			timeout 60 runc --root "$T/runc" run --bundle "$b" "$id" >>"$out" 2>&1 || rc=$?
 		else
-			timeout 60 "${CRUN[@]}" run --bundle "$b" "$id" >"$out" 2>&1 || rc=$?
+			timeout 60 "${CRUN[@]}" run --bundle "$b" "$id" >>"$out" 2>&1 || rc=$?
 		fi
 		;;
 	esac

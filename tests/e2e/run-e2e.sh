@@ -32,9 +32,9 @@ done
 if [ -z "$HOOK" ] || [ -z "$TEMPLATE" ]; then usage; fi
 
 # Tests per engine, in the order they run (also used to print SKIP lines).
-PODMAN_TESTS="podman-annotated podman-mems-keep podman-unannotated podman-unanchored-keys
+PODMAN_TESTS="podman-annotated podman-nodes-all podman-mems-keep podman-unannotated podman-unanchored-keys
 	podman-bad-node podman-bad-nodes-syntax podman-on-error-warn"
-RUNC_TESTS="runc-annotated runc-unannotated runc-bad-node runc-bad-nodes-syntax"
+RUNC_TESTS="runc-annotated runc-nodes-auto runc-unannotated runc-bad-node runc-bad-nodes-syntax"
 CRUN_TESTS="crun-annotated crun-unannotated crun-bad-node crun-bad-nodes-syntax"
 
 NPASS=0 NFAIL=0 NSKIP=0
@@ -476,6 +476,7 @@ t_hooksd_template() {
 
 # Annotated: the hook fires at createRuntime and poststart and the container's cgroup
 # and processes are on the asked node while it runs; the container then exits 0.
+# Extra annotations may replace nodes=NODE (all and auto resolve to NODE on this host).
 t_annotated() { # engine [extra annotations json]
 	local eng=$1 extra=${2:-'{}'} mems ann
 	ann=$(jq -c --arg n "$NODE" --argjson x "$extra" '{"oci-numa-hook/nodes": $n} + $x' <<<'{}')
@@ -619,6 +620,7 @@ run_engine() { # engine
 	case $eng in
 	podman)
 		run_test podman-annotated t_annotated podman
+		run_test podman-nodes-all t_annotated podman '{"oci-numa-hook/nodes": "all"}'
 		run_test podman-mems-keep t_annotated podman '{"oci-numa-hook/mems": "keep"}'
 		run_test podman-unannotated t_unannotated podman
 		run_test podman-unanchored-keys t_unannotated podman \
@@ -629,6 +631,7 @@ run_engine() { # engine
 		;;
 	runc | crun)
 		run_test "$eng-annotated" t_annotated "$eng"
+		[ "$eng" = crun ] || run_test "$eng-nodes-auto" t_annotated "$eng" '{"oci-numa-hook/nodes": "auto"}'
 		run_test "$eng-unannotated" t_unannotated "$eng"
 		run_test "$eng-bad-node" t_bad_annotation "$eng" "$BAD_NODE"
 		if [ "$eng" = crun ]; then

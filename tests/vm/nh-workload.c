@@ -6,6 +6,8 @@
  *   anon  private anonymous memory with MADV_NOHUGEPAGE (4 KiB pages)
  *   thp   private anonymous memory, 2 MiB aligned, MADV_HUGEPAGE
  *   file  a MAP_SHARED mapping of a file on tmpfs (shared file pages)
+ * With --interleave NODES every allocation is spread over those nodes
+ * (set_mempolicy MPOL_INTERLEAVE), to have pages on several nodes at once.
  *
  * Readiness: one line "nh-workload: ready ..." on stdout and, with --ready,
  * a file written atomically (rename) that holds the same key=value words,
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,6 +76,30 @@ static unsigned long parse_ulong(const char *opt, const char *s)
 	if (errno || end == s || *end || v > 65536)
 		die("%s: bad number '%s'", opt, s);
 	return v;
+}
+
+/* set_mempolicy(MPOL_INTERLEAVE) over a comma list of node numbers. */
+static void interleave(const char *list)
+{
+	unsigned long mask[16] = { 0 };
+	const char *p = list;
+
+	while (*p) {
+		char *end;
+		unsigned long node;
+
+		errno = 0;
+		node = strtoul(p, &end, 10);
+		if (errno || end == p || node >= sizeof(mask) * 8)
+			die("--interleave: bad node list '%s'", list);
+		mask[node / (sizeof(long) * 8)] |= 1UL << (node % (sizeof(long) * 8));
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			die("--interleave: bad node list '%s'", list);
+	}
+	/* MPOL_INTERLEAVE is 3 in <linux/mempolicy.h>; no libnuma here. */
+	if (syscall(SYS_set_mempolicy, 3, mask, sizeof(mask) * 8 + 1) != 0)
+		die("set_mempolicy(MPOL_INTERLEAVE, %s)", list);
 }
 
 static void *touch_range(void *arg)
@@ -224,6 +251,7 @@ static void usage(void)
 {
 	fputs("usage: nh-workload [--anon MIB] [--thp MIB] [--file MIB] [--file-path PATH]\n"
 	      "                   [--threads N] [--child MIB] [--wait FILE] [--ready FILE]\n"
+	      "                   [--interleave NODE,NODE...]\n"
 	      "  Maps and touches the given MiB of each kind (threads share the work), forks a\n"
 	      "  child that touches --child MiB of its own, reports readiness, then sleeps.\n"
 	      "  --wait FILE: wait until FILE exists before allocating anything.\n",
@@ -237,10 +265,11 @@ int main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },   { "file-path", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' }, { "child", required_argument, NULL, 'c' },
 		{ "wait", required_argument, NULL, 'w' },   { "ready", required_argument, NULL, 'r' },
+		{ "interleave", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'H' },         { NULL, 0, NULL, 0 },
 	};
 	unsigned long anon_mib = 0, thp_mib = 0, file_mib = 0, child_mib = 0, nthreads = 4;
-	const char *file_path = NULL, *wait_path = NULL, *ready_path = NULL;
+	const char *file_path = NULL, *wait_path = NULL, *ready_path = NULL, *interleave_nodes = NULL;
 	char default_file[64], text[1024];
 	struct region regions[3];
 	int fds[2], opt, used;
@@ -257,6 +286,7 @@ int main(int argc, char **argv)
 		case 'c': child_mib = parse_ulong("--child", optarg); break;
 		case 'w': wait_path = optarg; break;
 		case 'r': ready_path = optarg; break;
+		case 'i': interleave_nodes = optarg; break;
 		case 'H': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -271,6 +301,8 @@ int main(int argc, char **argv)
 	}
 	if (wait_path)
 		wait_for_file(wait_path);
+	if (interleave_nodes)
+		interleave(interleave_nodes);
 
 	regions[0] = (struct region){ "anon", map_anon(anon_mib * MIB, MADV_NOHUGEPAGE), anon_mib * MIB };
 	regions[1] = (struct region){ "thp", map_thp(thp_mib * MIB), thp_mib * MIB };

@@ -100,7 +100,7 @@ nh_cleanup() {
 		[ -z "$(find "$NH_CG" -mindepth 1 -type d)" ] && break
 		sleep 0.2
 	done
-	rm -rf "$NH_RUN"/bundles
+	rm -rf "${NH_RUN:?}"/*
 }
 
 # ------------------------------------------------------------ small tools
@@ -140,6 +140,17 @@ expect_on_node() { # NODE MIN_PERCENT LINE WHAT
 
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f\n", a * 100 / b; else print "0" }'; }
 
+# Run a command with its memory on NODE (a cgroup with cpuset.mems NODE):
+# files it writes to tmpfs get their page cache there.  The test files are
+# copied this way, so that "before" really is all on one node.
+on_node() { # NODE CMD...
+	cg=/sys/fs/cgroup/nh-stage$1
+	mkdir -p "$cg"
+	echo "$1" >"$cg/cpuset.mems"
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
 # ------------------------------------------------------------ plain processes
 # Start a command in a new cgroup below $NH_CG with the given cpuset; prints
 # nothing, leaves the pid in $NH_RUN/NAME.pid.  Output goes to NAME.log.
@@ -159,7 +170,7 @@ start_in_cgroup() { # NAME CPUS MEMS CMD...
 bundle_new() { # ID -> prints the bundle path
 	b=$NH_RUN/bundles/$1
 	mkdir -p "$b"
-	cp -a /nh/rootfs "$b/rootfs"
+	on_node 0 cp -a /nh/rootfs "$b/rootfs"
 	echo "$b"
 }
 
@@ -243,3 +254,51 @@ hook_run() { # STAGE BUNDLE STATE CONF ERR
 need_hook() {
 	[ -x "$NH_HOOK" ] || fail "oci-numa-hook is not in the VM image (built without --hook)"
 }
+
+# JSON array body from words: json_args a b -> "a", "b"
+json_args() {
+	out=
+	for a in "$@"; do
+		out="$out${out:+, }\"$a\""
+	done
+	echo "$out"
+}
+
+# Create and start a container running nh-workload ARGS (plus --ready), and
+# wait until it reports ready.  Uses C_CPUS, C_MEMS, C_ANNOT, C_HOOKS; with
+# C_GO set the workload waits for /tmp/go before allocating, and this
+# creates that file after `start` returned (poststart hooks have run).
+# Sets BUNDLE, CPID (host pid of the container's init), CG (its cgroup).
+container_up() { # RUNTIME ID WORKLOAD-ARGS...
+	rt=$1
+	id=$2
+	shift 2
+	BUNDLE=$(bundle_new "$id")
+	if [ -n "${C_GO:-}" ]; then
+		set -- "$@" --wait /tmp/go
+	fi
+	config_write "$BUNDLE" "$id" "$(json_args /bin/nh-workload "$@" --ready /tmp/ready)"
+	ctr_create "$rt" "$id" "$BUNDLE" || fail "$rt create $id failed: $(tail -n 3 "$BUNDLE/runtime.log")"
+	ctr_start "$rt" "$id" "$BUNDLE" || fail "$rt start $id failed: $(tail -n 3 "$BUNDLE/runtime.log")"
+	[ -z "${C_GO:-}" ] || touch "$BUNDLE/rootfs/tmp/go"
+	wait_file "$BUNDLE/rootfs/tmp/ready" 90 || fail "$id: workload not ready: $(tail -n 3 "$BUNDLE/runtime.log")"
+	CPID=$(ctr_pid "$rt" "$id")
+	[ -n "$CPID" ] || fail "$id: no pid in '$rt state'"
+	CG=$(ctr_cgroup "$id")
+	[ -d "$CG" ] || fail "$id: cgroup $CG missing (/proc/$CPID/cgroup: $(cat "/proc/$CPID/cgroup"))"
+}
+
+# Address range of a workload region (anon, thp, file) from its ready file.
+region() { # BUNDLE NAME
+	field "$2" "$(cat "$1/rootfs/tmp/ready")"
+}
+
+# Page totals of a container's cgroup tree (nh-pages "total" line, without "total").
+cg_pages() { # CGROUP [nh-pages options]
+	cg=$1
+	shift
+	nh-pages "$@" --cgroup "$cg" | sed -n 's/^total //p'
+}
+
+# The hook's summary line from a log, and a field of it.
+summary_of() { grep -a ': info: summary ' "$1" | tail -n 1; }

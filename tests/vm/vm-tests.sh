@@ -3,11 +3,14 @@
 # the host runner names them on the kernel command line (see run.sh).
 # Every assertion counts pages with nh-pages (move_pages with nodes=NULL) or
 # reads cgroup files and /proc/vmstat: never the hook's own summary.
+# C_* variables are read by container_up and config_write (vm-lib.sh).
+# shellcheck disable=SC2034
 
 # The yardstick and a proof that the VM migrates at all: numactl's
 # migratepages moves a 64 MiB process from node 0 to node 1.
 t_migratepages() {
-	start_in_cgroup base "$(node_cpus 0)" 0 nh-workload --anon 64 --threads 2 --ready "$NH_RUN/base.ready"
+	on_node 0 cp /nh/bin/nh-workload "$NH_RUN/nh-workload"
+	start_in_cgroup base "$(node_cpus 0)" 0 "$NH_RUN/nh-workload" --anon 64 --threads 2 --ready "$NH_RUN/base.ready"
 	wait_file "$NH_RUN/base.ready" 60 || fail "workload not ready: $(cat "$NH_RUN/base.log")"
 	pid=$(cat "$NH_RUN/base.pid")
 	before=$(nh-pages "$pid" | sed -n 's/^total //p')
@@ -19,4 +22,314 @@ t_migratepages() {
 	after=$(nh-pages "$pid" | sed -n 's/^total //p')
 	note "after: $after; migratepages took $(ms_between "$t0" "$t1") ms"
 	expect_on_node 1 99 "$after" "after migratepages"
+}
+
+# Placement at start (runc or crun): the hook in config.json at
+# createRuntime and poststart, annotation nodes=1; the workload allocates
+# 64 MiB only after start.  Its pages must land on node 1 and the
+# container's cpuset.mems must be 1.
+placement_at_start() { # RUNTIME
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	C_HOOKS="\"createRuntime\": [$(hook_entry createRuntime "$conf")], \"poststart\": [$(hook_entry poststart "$conf")]"
+	C_GO=1
+	container_up "$1" "start-$1" --anon 64 --threads 4
+	after=$(cg_pages "$CG")
+	mems=$(cat "$CG/cpuset.mems")
+	runs=$(grep -c ': info: summary ' "$NH_RUN/hook.log" 2>/dev/null || true)
+	note "after start: $after; cpuset.mems=$mems; hook summaries logged: ${runs:-0}"
+	[ "${runs:-0}" -ge 2 ] || fail "the hook did not run at both stages (log: $(cat "$NH_RUN/hook.log" 2>/dev/null))"
+	expect_on_node 1 99 "$after" "container pages"
+	[ "$mems" = 1 ] || fail "cpuset.mems is '$mems', want 1"
+}
+
+t_runc_start() { placement_at_start runc; }
+t_crun_start() { placement_at_start crun; }
+
+# Migration of memory already there: a runc container confined to node 0
+# (linux.resources.cpu.mems "0") has touched 64 MiB from four threads and a
+# forked child, and the child sits in a sub-cgroup.  The hook, run for
+# poststart as runc runs it (runc's own state on stdin, cwd the bundle, no
+# environment), must leave every page of every task on node 1.
+t_runc_migrate() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	container_up runc migrate --anon 48 --child 16 --threads 4
+	child=$(grep -v "^$CPID\$" "$CG/cgroup.procs" | head -n 1)
+	[ -n "$child" ] || fail "the workload's child is not in $CG"
+	mkdir "$CG/sub" || fail "cannot create $CG/sub"
+	echo "$child" >"$CG/sub/cgroup.procs" || fail "cannot move child $child into $CG/sub"
+	before=$(cg_pages "$CG")
+	note "before: $before (child $child in sub-cgroup)"
+	expect_on_node 0 99 "$before" "before the hook"
+	state=$(runc --root /run/runc state migrate) || fail "runc state failed"
+	t0=$(now_ms)
+	hook_run poststart "$BUNDLE" "$state" "$conf" "$NH_RUN/hook.err"
+	rc=$?
+	t1=$(now_ms)
+	summary=$(summary_of "$NH_RUN/hook.err")
+	note "hook exit $rc in $(ms_between "$t0" "$t1") ms: $summary"
+	[ "$rc" = 0 ] || fail "hook exit status $rc: $(tail -n 2 "$NH_RUN/hook.err")"
+	nh-pages --cgroup "$CG" >"$NH_RUN/after" || fail "nh-pages failed"
+	while read -r line; do
+		note "after: $line"
+		case $line in
+		total*) expect_on_node 1 99 "$line" "all tasks" ;;
+		*) [ "$(field N0 "$line")" = 0 ] || fail "pages left on node 0: $line" ;;
+		esac
+	done <"$NH_RUN/after"
+	[ "$(field processes "$(tail -n 1 "$NH_RUN/after")")" = 2 ] || fail "expected 2 processes: $(cat "$NH_RUN/after")"
+	[ "$(cat "$CG/cpuset.mems")" = 1 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 1"
+	allowed=$(sed -n 's/^Mems_allowed_list:[[:space:]]*//p' "/proc/$child/status")
+	[ "$allowed" = 1 ] || fail "the child in the sub-cgroup may still allocate on '$allowed'"
+	case " $summary " in
+	*" not_moved=0 "*) ;;
+	*) fail "summary does not report not_moved=0: '$summary'" ;;
+	esac
+}
+
+# THP and shared file pages move: 32 MiB of MADV_HUGEPAGE memory and a
+# 32 MiB MAP_SHARED tmpfs file (shared by the workload and its child).
+t_thp_file() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	container_up runc thp --thp 32 --file 32 --file-path /tmp/shared --threads 2
+	thp=$(region "$BUNDLE" thp)
+	file=$(region "$BUNDLE" file)
+	huge_before=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' "/proc/$CPID/smaps_rollup")
+	thp_b=$(cg_pages "$CG" --range "$thp")
+	file_b=$(cg_pages "$CG" --range "$file")
+	note "before: thp $thp_b; file $file_b; AnonHugePages ${huge_before} kB"
+	[ "${huge_before:-0}" -ge 16384 ] || fail "the workload got no transparent huge pages (AnonHugePages ${huge_before} kB)"
+	expect_on_node 0 99 "$thp_b" "THP region before"
+	expect_on_node 0 99 "$file_b" "file region before"
+	thp_ok0=$(vmstat thp_migration_success)
+	thp_split0=$(vmstat thp_migration_split)
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state thp)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+	thp_a=$(cg_pages "$CG" --range "$thp")
+	file_a=$(cg_pages "$CG" --range "$file")
+	huge_after=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' "/proc/$CPID/smaps_rollup")
+	moved_huge=$(($(vmstat thp_migration_success) - thp_ok0))
+	split=$(($(vmstat thp_migration_split) - thp_split0))
+	note "after: thp $thp_a; file $file_a; AnonHugePages ${huge_after} kB;" \
+		"thp_migration_success +$moved_huge, thp_migration_split +$split"
+	expect_on_node 1 100 "$thp_a" "THP region after"
+	expect_on_node 1 100 "$file_a" "file region after"
+	[ "$moved_huge" -ge 16 ] || fail "only $moved_huge huge pages migrated whole (want >= 16)"
+	[ "${huge_after:-0}" -ge 16384 ] || fail "huge pages were split: AnonHugePages ${huge_after} kB after"
+}
+
+# Relative topology on the 4-node VM: pages interleaved over nodes 0 and 1,
+# from=0,1 nodes=2,3: node-0 pages go to 2, node-1 pages to 3.
+t_from_to_relative() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0-1
+	C_ANNOT='"oci-numa-hook/nodes": "2,3", "oci-numa-hook/from": "0,1"'
+	container_up runc rel --anon 64 --threads 2 --interleave 0,1
+	before=$(cg_pages "$CG")
+	note "before: $before"
+	b0=$(field N0 "$before")
+	b1=$(field N1 "$before")
+	all=$(field pages "$before")
+	if [ "$b0" -lt $((all / 4)) ] || [ "$b1" -lt $((all / 4)) ]; then
+		fail "interleave did not spread pages over 0 and 1: $before"
+	fi
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state rel)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+	after=$(cg_pages "$CG")
+	note "after: $after; cpuset.mems=$(cat "$CG/cpuset.mems"); $(summary_of "$NH_RUN/hook.err")"
+	if [ "$(field N0 "$after")" != 0 ] || [ "$(field N1 "$after")" != 0 ]; then
+		fail "pages left on 0 or 1: $after"
+	fi
+	near "$(field N2 "$after")" "$b0" "$all" || fail "node 2 has $(field N2 "$after") pages, node 0 had $b0"
+	near "$(field N3 "$after")" "$b1" "$all" || fail "node 3 has $(field N3 "$after") pages, node 1 had $b1"
+	[ "$(cat "$CG/cpuset.mems")" = 2-3 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 2-3"
+}
+
+# A equals B within 1% of TOTAL.
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d * 100 <= t) }'; }
+
+# from=0 nodes=2 (mems=keep, else the cpuset.mems write would move the rest):
+# node-0 pages go to 2, node-1 pages stay on 1.
+t_from_subset() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0-1
+	C_ANNOT='"oci-numa-hook/nodes": "2", "oci-numa-hook/from": "0", "oci-numa-hook/mems": "keep"'
+	container_up runc sub --anon 64 --threads 2 --interleave 0,1
+	before=$(cg_pages "$CG")
+	note "before: $before"
+	b0=$(field N0 "$before")
+	b1=$(field N1 "$before")
+	all=$(field pages "$before")
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state sub)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+	after=$(cg_pages "$CG")
+	note "after: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
+	[ "$(field N0 "$after")" = 0 ] || fail "pages left on node 0: $after"
+	near "$(field N2 "$after")" "$b0" "$all" || fail "node 2 has $(field N2 "$after") pages, node 0 had $b0"
+	near "$(field N1 "$after")" "$b1" "$all" || fail "node 1 pages moved: $b1 before, $(field N1 "$after") after"
+	[ "$(cat "$CG/cpuset.mems")" = 0-1 ] || fail "mems=keep changed cpuset.mems to '$(cat "$CG/cpuset.mems")'"
+}
+
+# A memory-only node (no CPUs) as the target.
+t_memory_only() {
+	need_hook
+	[ -z "$(node_cpus 3)" ] || fail "node 3 has CPUs ($(node_cpus 3)): wrong VM topology"
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "3"'
+	container_up runc memonly --anon 64 --threads 2
+	before=$(cg_pages "$CG")
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state memonly)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+	after=$(cg_pages "$CG")
+	note "before: $before; after: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
+	expect_on_node 3 99 "$after" "pages on memory-only node 3"
+	[ "$(field N0 "$after")" = 0 ] || fail "pages left on node 0: $after"
+	[ "$(cat "$CG/cpuset.mems")" = 3 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 3"
+}
+
+# nodes=auto: the nodes local to the container's cpuset.cpus (CPU of node 2).
+t_auto() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_CPUS=$(node_cpus 2)
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "auto"'
+	container_up runc auto --anon 64 --threads 2
+	before=$(cg_pages "$CG")
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state auto)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+	after=$(cg_pages "$CG")
+	note "cpuset.cpus=$(cat "$CG/cpuset.cpus") before: $before; after: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
+	expect_on_node 2 99 "$after" "pages on node 2 (local to CPU $C_CPUS)"
+	[ "$(cat "$CG/cpuset.mems")" = 2 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 2"
+}
+
+# The files of a cgroup that a hook could change, as one string.
+cg_snapshot() {
+	for f in cpuset.cpus cpuset.mems cpuset.cpus.partition cgroup.subtree_control cgroup.procs \
+		memory.max memory.high memory.low memory.min cgroup.type; do
+		printf '%s=%s;' "$f" "$(tr '\n' ' ' <"$1/$f" 2>/dev/null)"
+	done
+}
+
+# Failure is safe: node 7 does not exist on the 2-node VM.
+#  a) the hook run by hand against a running container exits 1, names node 7,
+#     and changes neither the container's pages nor its cgroup files;
+#  b) runc refuses to create a container whose createRuntime hook asks for
+#     node 7, the hook's error line names node 7, nothing is left behind.
+t_fail_safe() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "7"'
+	container_up runc victim --anon 32 --threads 2
+	before=$(cg_pages "$CG")
+	files_before=$(cg_snapshot "$CG")
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state victim)" "$conf" "$NH_RUN/hook.err"
+	rc=$?
+	err=$(grep -a ': error: ' "$NH_RUN/hook.err" | head -n 1)
+	after=$(cg_pages "$CG")
+	note "by hand: exit $rc, '$err'; pages before: $before; after: $after"
+	[ "$rc" = 1 ] || fail "hook exit status $rc for node 7, want 1"
+	echo "$err" | grep -q '\b7\b' || fail "the error line does not name node 7: '$err'"
+	[ "$before" = "$after" ] || fail "pages changed: $before -> $after"
+	[ "$(cg_snapshot "$CG")" = "$files_before" ] || fail "cgroup files changed: $files_before -> $(cg_snapshot "$CG")"
+
+	: >"$NH_RUN/hook.log"
+	C_HOOKS="\"createRuntime\": [$(hook_entry createRuntime "$conf")]"
+	b=$(bundle_new refused)
+	config_write "$b" refused "$(json_args /bin/nh-workload --anon 8 --ready /tmp/ready)"
+	if ctr_create runc refused "$b"; then
+		fail "runc created the container although its hook failed"
+	fi
+	err=$(grep -a ': error: ' "$NH_RUN/hook.log" | head -n 1)
+	note "runc create: refused ($(grep -a -m1 -i 'error' "$b/runtime.log" | cut -c1-160)); hook: '$err'"
+	echo "$err" | grep -q '\b7\b' || fail "the hook's error line does not name node 7: '$err'"
+	! runc --root /run/runc list -q | grep -qx refused || fail "container 'refused' still exists"
+	[ ! -d "$(ctr_cgroup refused)" ] || fail "cgroup of the refused container left behind"
+	[ "$(cg_pages "$CG")" = "$before" ] || fail "the other container's pages changed: $before -> $(cg_pages "$CG")"
+	[ "$(cg_snapshot "$CG")" = "$files_before" ] || fail "the other container's cgroup files changed"
+}
+
+# cgroup v2 write path: with mems=set the hook migrates first and writes
+# cpuset.mems afterwards.  strace holds the hook for a moment just before
+# its write(2) to cpuset.mems; the kernel's pgmigrate_success counter read
+# then and after the hook's exit shows that the write (and the sweep after
+# it) found nothing left to move.  A control container shows that a plain
+# cpuset.mems write does move pages when they are still there.
+t_v2_write_order() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log" debug
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	container_up runc control --anon 64 --threads 2
+	ctl_cg=$CG
+	ctl_pid=$CPID
+	container_up runc order --anon 64 --threads 2
+
+	# The child shares the parent's pages (fork): count physical pages once.
+	pages=$(field pages "$(nh-pages "$ctl_pid" | sed -n 's/^total //p')")
+	m0=$(vmstat pgmigrate_success)
+	t0=$(now_ms)
+	echo 1 >"$ctl_cg/cpuset.mems" || fail "plain write to $ctl_cg/cpuset.mems failed"
+	t1=$(now_ms)
+	m1=$(vmstat pgmigrate_success)
+	note "control: plain cpuset.mems write moved $((m1 - m0)) of $pages pages in $(ms_between "$t0" "$t1") ms"
+	[ $((m1 - m0)) -ge $((pages * 99 / 100)) ] || fail "control: a plain cpuset.mems write moved only $((m1 - m0)) pages"
+
+	pages=$(field pages "$(nh-pages "$CPID" | sed -n 's/^total //p')")
+	state=$(runc --root /run/runc state order)
+	mems_file=$CG/cpuset.mems
+	m0=$(vmstat pgmigrate_success)
+	(cd "$BUNDLE" && printf '%s' "$state" |
+		env -i strace -qq -f -o "$NH_RUN/strace.log" -P "$mems_file" -e trace=write \
+			-e inject=write:delay_enter=3000000 \
+			"$NH_HOOK" hook poststart --config "$conf" 2>"$NH_RUN/hook.err") &
+	spid=$!
+	m_at_write=
+	i=0
+	while kill -0 "$spid" 2>/dev/null && [ $i -lt 600 ]; do
+		i=$((i + 1))
+		for p in $(pidof oci-numa-hook); do
+			# "NR ARG1 ..." while the task is stopped in a system call
+			# shellcheck disable=SC2046
+			set -- $(cat "/proc/$p/syscall" 2>/dev/null)
+			[ "${1:-}" = 1 ] || continue
+			[ "$(readlink "/proc/$p/fd/$(($2))")" = "$mems_file" ] || continue
+			m_at_write=$(vmstat pgmigrate_success)
+			mems_at_write=$(cat "$mems_file")
+			break 2
+		done
+		sleep 0.05
+	done
+	wait "$spid"
+	rc=$?
+	m_end=$(vmstat pgmigrate_success)
+	[ "$rc" = 0 ] || fail "hook exit status $rc: $(tail -n 2 "$NH_RUN/hook.err")"
+	[ -n "$m_at_write" ] || fail "never saw the hook write cpuset.mems (strace: $(tail -n 3 "$NH_RUN/strace.log"))"
+	note "hook: pgmigrate_success +$((m_at_write - m0)) before its write of cpuset.mems (mems then '$mems_at_write')," \
+		"+$((m_end - m_at_write)) from the write and the sweep after it; $pages pages in the container"
+	grep -a 'pgmigrate\|vmstat' "$NH_RUN/hook.err" | while read -r line; do note "hook debug: $line"; done
+	[ $((m_at_write - m0)) -ge $((pages * 99 / 100)) ] || fail "only $((m_at_write - m0)) pages moved before the cpuset.mems write"
+	[ $((m_end - m_at_write)) -le $((pages / 100)) ] || fail "the cpuset.mems write or the sweep still moved $((m_end - m_at_write)) pages"
+	expect_on_node 1 99 "$(cg_pages "$CG")" "container pages after"
 }

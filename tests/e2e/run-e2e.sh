@@ -345,7 +345,8 @@ check_fired() { # id nodes mems
 			log_of "$id" | sed 's/^/#     log: /'
 			fail_test "$n summary lines with stage=$stage for ${id:0:12} in the hook log, expected 1"
 		fi
-		for f in "nodes=$nodes" "mems=$mems" "cpuset.mems=$nodes"; do
+		# No page may be left behind (on a one-node host none needs to move).
+		for f in "nodes=$nodes" "mems=$mems" "cpuset.mems=$nodes" "not_moved=0"; do
 			[[ " $line " == *" $f "* ]] || fail_test "summary for stage=$stage lacks '$f': $line"
 		done
 		procs=$(sed -n 's/.* processes=\([0-9]*\) .*/\1/p' <<<"$line")

@@ -79,7 +79,9 @@ BAD_NODE=7
 export CONTAINERS_CONF=$T/podman/containers.conf
 export CONTAINERS_STORAGE_CONF=$T/podman/storage.conf
 PODMAN_PARENT_EXISTED=no
-[ -d /sys/fs/cgroup/cpuset/libpod_parent ] && PODMAN_PARENT_EXISTED=yes
+for d in /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent; do
+	[ -d "$d" ] && PODMAN_PARENT_EXISTED=yes
+done
 
 # A shell in the container that holds 16 MiB, says "started", and waits for /ctl/stop
 # (bounded: it ends by itself after 60 s).
@@ -110,7 +112,7 @@ cleanup() {
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	if [ "$PODMAN_PARENT_EXISTED" = no ]; then
-		for d in /sys/fs/cgroup/*/libpod_parent; do
+		for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
 			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
 	fi

@@ -143,7 +143,7 @@ build_initramfs() {
 	# The stamp: every input's content, so that any change rebuilds.
 	manifest=$(
 		{
-			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$self"
+			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-demo.sh "$self"
 			echo "hook=$hook"
 		} | sed "s|$cache||; s|$here||"
 	)
@@ -178,7 +178,7 @@ build_initramfs() {
 	done < <(busybox --list-full)
 
 	cp "$cache"/bin/nh-* "$root/nh/bin/"
-	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$root/nh/"
+	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$here/vm-demo.sh" "$root/nh/"
 	install -m 0755 "$here/init.sh" "$root/init"
 	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"

@@ -33,6 +33,8 @@ echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 . /nh/vm-lib.sh
 # shellcheck source=/dev/null
 . /nh/vm-tests.sh
+# shellcheck source=/dev/null
+. /nh/vm-demo.sh
 
 nh_main
 

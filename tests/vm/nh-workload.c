@@ -1,8 +1,8 @@
 /* nh-workload: a container workload whose memory the VM tests move.
  *
  * It maps and touches memory of three kinds, from several threads, then
- * forks a child that touches memory of its own, reports readiness and sleeps
- * until it is killed:
+ * forks a child that touches memory of its own (and shares only the file
+ * mapping with its parent), reports readiness and sleeps until killed:
  *   anon  private anonymous memory with MADV_NOHUGEPAGE (4 KiB pages)
  *   thp   private anonymous memory, 2 MiB aligned, MADV_HUGEPAGE
  *   file  a MAP_SHARED mapping of a file on tmpfs (shared file pages)
@@ -317,8 +317,14 @@ int main(int argc, char **argv)
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
-		char *mine = map_anon(child_mib * MIB, MADV_NOHUGEPAGE);
+		char *mine;
 
+		/* The private regions stay the parent's alone (no copy-on-write
+		 * sharing), so page counts add up; the file stays shared. */
+		for (int i = 0; i < 2; i++)
+			if (regions[i].addr)
+				munmap(regions[i].addr, regions[i].len);
+		mine = map_anon(child_mib * MIB, MADV_NOHUGEPAGE);
 		close(fds[0]);
 		touch_threaded(mine, child_mib * MIB, 1);
 		if (write(fds[1], "k", 1) != 1)

@@ -74,7 +74,8 @@ nh_main() {
 		"cpus $(cat /sys/devices/system/cpu/online), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 	limit=$(nh_param timeout || echo 150)
 	if [ "$(nh_param demo || true)" = 1 ]; then
-		NH_TEST=demo demo_main
+		NH_TEST=demo
+		demo_main
 		echo "nh-vm: done results=0"
 		return
 	fi
@@ -300,5 +301,8 @@ cg_pages() { # CGROUP [nh-pages options]
 	nh-pages "$@" --cgroup "$cg" | sed -n 's/^total //p'
 }
 
-# The hook's summary line from a log, and a field of it.
+# The hook's summary line from a log.
 summary_of() { grep -a ': info: summary ' "$1" | tail -n 1; }
+
+# The hook's first error line from a log, else its last line.
+hook_error() { grep -a -m1 ': error: ' "$1" || tail -n 1 "$1"; }

@@ -40,6 +40,10 @@ placement_at_start() { # RUNTIME
 	mems=$(cat "$CG/cpuset.mems")
 	runs=$(grep -c ': info: summary ' "$NH_RUN/hook.log" 2>/dev/null || true)
 	note "after start: $after; cpuset.mems=$mems; hook summaries logged: ${runs:-0}"
+	# Where the pages left on node 0 are (numa_maps: address, policy, kind).
+	while read -r p; do
+		grep -a 'N0=' "/proc/$p/numa_maps" | while read -r m; do note "pid $p still on node 0: $m"; done
+	done <"$CG/cgroup.procs"
 	[ "${runs:-0}" -ge 2 ] || fail "the hook did not run at both stages (log: $(cat "$NH_RUN/hook.log" 2>/dev/null))"
 	expect_on_node 1 99 "$after" "container pages"
 	[ "$mems" = 1 ] || fail "cpuset.mems is '$mems', want 1"
@@ -74,7 +78,7 @@ t_runc_migrate() {
 	t1=$(now_ms)
 	summary=$(summary_of "$NH_RUN/hook.err")
 	note "hook exit $rc in $(ms_between "$t0" "$t1") ms: $summary"
-	[ "$rc" = 0 ] || fail "hook exit status $rc: $(tail -n 2 "$NH_RUN/hook.err")"
+	[ "$rc" = 0 ] || fail "hook exit status $rc: $(hook_error "$NH_RUN/hook.err")"
 	nh-pages --cgroup "$CG" >"$NH_RUN/after" || fail "nh-pages failed"
 	while read -r line; do
 		note "after: $line"
@@ -114,7 +118,7 @@ t_thp_file() {
 	thp_ok0=$(vmstat thp_migration_success)
 	thp_split0=$(vmstat thp_migration_split)
 	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state thp)" "$conf" "$NH_RUN/hook.err" ||
-		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
 	thp_a=$(cg_pages "$CG" --range "$thp")
 	file_a=$(cg_pages "$CG" --range "$file")
 	huge_after=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' "/proc/$CPID/smaps_rollup")
@@ -146,7 +150,7 @@ t_from_to_relative() {
 		fail "interleave did not spread pages over 0 and 1: $before"
 	fi
 	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state rel)" "$conf" "$NH_RUN/hook.err" ||
-		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
 	after=$(cg_pages "$CG")
 	note "after: $after; cpuset.mems=$(cat "$CG/cpuset.mems"); $(summary_of "$NH_RUN/hook.err")"
 	if [ "$(field N0 "$after")" != 0 ] || [ "$(field N1 "$after")" != 0 ]; then
@@ -175,7 +179,7 @@ t_from_subset() {
 	b1=$(field N1 "$before")
 	all=$(field pages "$before")
 	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state sub)" "$conf" "$NH_RUN/hook.err" ||
-		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
 	after=$(cg_pages "$CG")
 	note "after: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
 	[ "$(field N0 "$after")" = 0 ] || fail "pages left on node 0: $after"
@@ -195,7 +199,7 @@ t_memory_only() {
 	container_up runc memonly --anon 64 --threads 2
 	before=$(cg_pages "$CG")
 	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state memonly)" "$conf" "$NH_RUN/hook.err" ||
-		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
 	after=$(cg_pages "$CG")
 	note "before: $before; after: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
 	expect_on_node 3 99 "$after" "pages on memory-only node 3"
@@ -214,7 +218,7 @@ t_auto() {
 	container_up runc auto --anon 64 --threads 2
 	before=$(cg_pages "$CG")
 	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state auto)" "$conf" "$NH_RUN/hook.err" ||
-		fail "hook failed: $(tail -n 2 "$NH_RUN/hook.err")"
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
 	after=$(cg_pages "$CG")
 	note "cpuset.cpus=$(cat "$CG/cpuset.cpus") before: $before; after: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
 	expect_on_node 2 99 "$after" "pages on node 2 (local to CPU $C_CPUS)"
@@ -324,7 +328,7 @@ t_v2_write_order() {
 	wait "$spid"
 	rc=$?
 	m_end=$(vmstat pgmigrate_success)
-	[ "$rc" = 0 ] || fail "hook exit status $rc: $(tail -n 2 "$NH_RUN/hook.err")"
+	[ "$rc" = 0 ] || fail "hook exit status $rc: $(hook_error "$NH_RUN/hook.err")"
 	[ -n "$m_at_write" ] || fail "never saw the hook write cpuset.mems (strace: $(tail -n 3 "$NH_RUN/strace.log"))"
 	note "hook: pgmigrate_success +$((m_at_write - m0)) before its write of cpuset.mems (mems then '$mems_at_write')," \
 		"+$((m_end - m_at_write)) from the write and the sweep after it; $pages pages in the container"

@@ -36,6 +36,14 @@ struct run {
 
 #define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
 
+/* The annotation as the user wrote it, for messages. */
+static const char *nodes_value(const struct run *r)
+{
+	const char *v = nh_state_annotation(r->state, NH_ANNOTATION_NODES);
+
+	return nh_quote(v, strlen(v), 3);
+}
+
 /* The target node set: the annotation's list, or what all/auto stand for. */
 static int resolve_target(struct run *r, nh_error_t *err)
 {
@@ -76,15 +84,18 @@ static int resolve_target(struct run *r, nh_error_t *err)
 	nh_nodeset_andnot(&outside, &r->target, &r->topo.has_memory);
 	if (!nh_nodeset_empty(&outside))
 		return nh_fail(err, NH_EXIT_INVALID, 0,
-			       "node %s is not online or has no memory (nodes with memory: %s)",
-			       FMT(&outside, a), FMT(&r->topo.has_memory, b));
+			       "annotation %s=\"%s\": node %s is not online or has no memory "
+			       "(nodes with memory: %s)",
+			       NH_ANNOTATION_NODES, nodes_value(r), FMT(&outside, a),
+			       FMT(&r->topo.has_memory, b));
 	if (!r->cfg->allowed_all) {
 		nh_nodeset_andnot(&outside, &r->target, &r->cfg->allowed_nodes);
 		if (!nh_nodeset_empty(&outside))
 			return nh_fail(err, NH_EXIT_INVALID, 0,
-				       "node %s is not allowed by the admin configuration "
-				       "(allowed-nodes = %s)",
-				       FMT(&outside, a), FMT(&r->cfg->allowed_nodes, b));
+				       "annotation %s=\"%s\": node %s is not allowed by the admin "
+				       "configuration (allowed-nodes = %s)",
+				       NH_ANNOTATION_NODES, nodes_value(r), FMT(&outside, a),
+				       FMT(&r->cfg->allowed_nodes, b));
 	}
 	return 0;
 }
@@ -137,9 +148,10 @@ static int check_reachable(struct run *r, nh_error_t *err)
 		nh_nodeset_andnot(&outside, &r->target, &parent);
 		if (!nh_nodeset_empty(&outside))
 			return nh_fail(err, NH_EXIT_INVALID, 0,
-				       "node %s is outside the effective mems %s of the parent of "
-				       "cgroup %s",
-				       FMT(&outside, a), FMT(&parent, b), r->cg.path);
+				       "annotation %s=\"%s\": node %s is outside the effective "
+				       "mems %s of the parent of cgroup %s",
+				       NH_ANNOTATION_NODES, nodes_value(r), FMT(&outside, a),
+				       FMT(&parent, b), r->cg.path);
 	}
 	return 0;
 }

@@ -37,8 +37,7 @@ __attribute__((format(printf, 1, 2))) static int fail_usage(const char *fmt, ...
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	nh_log_set_syslog(false);
-	nh_log(NH_LOG_ERROR, "%s", msg);
-	fprintf(stderr, "Try 'oci-numa-hook --help'.\n");
+	nh_log(NH_LOG_ERROR, "%s (see oci-numa-hook --help)", msg);
 	return NH_EXIT_INVALID;
 }
 

@@ -32,9 +32,7 @@ static int parse_nodes(const char *key, const char *value, nh_request_t *req, nh
 		return 0;
 	}
 	req->nodes_kind = NH_NODES_LIST;
-	if (nh_nodeset_parse(value, &req->nodes, "annotation " NH_ANNOTATION_NODES, err) < 0)
-		return nh_prefix(err, "expected a node list like 1, 0-1, 0,2-3, or all or auto");
-	return 0;
+	return nh_nodeset_parse(value, &req->nodes, "annotation " NH_ANNOTATION_NODES, err);
 }
 
 int nh_request_parse(const nh_state_t *st, const nh_config_t *cfg, nh_request_t *req,

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Host integration tests: the built hook run as a runtime runs it, against
+# real cgroups and processes. The host may have a single NUMA node, so the
+# target here is node 0; real page movement is tested in the VM suite.
+# Effects are read back from the kernel: cgroup files, /proc/<pid>/status,
+# and strace's record of the migrate_pages calls the hook made.
+set -uo pipefail
+. "${NH_SRCDIR:-$(dirname "$0")/../..}/tests/host/lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to create cgroups"; exit 0; }
+root=$(cpuset_root)
+[ -n "$root" ] || bail "no cpuset cgroup hierarchy on this host"
+command -v strace >/dev/null || bail "strace is missing (Debian package strace)"
+WORKLOAD="$NH_BUILDDIR/tests/host/workload"
+
+tmp=$(mktemp -d)
+CG="$root/oci-numa-hook-test-$$"
+OUT="$root/oci-numa-hook-outside-$$"
+cleanup() {
+	remove_cgroup "$CG"; remove_cgroup "$OUT"
+	[ -n "${root_pid:-}" ] && kill "$root_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+make_cgroup "$CG"; make_cgroup "$CG/sub"; make_cgroup "$OUT"
+v1=false; [ -f "$CG/cpuset.memory_migrate" ] && v1=true
+$v1 && echo 0 > "$CG/cpuset.memory_migrate"
+online=$(cat /sys/devices/system/node/has_memory)
+absent=$(( $(ls -d /sys/devices/system/node/node* | sed 's/.*node//' | sort -n | tail -1) + 1 ))
+
+# start_in CGROUP MIB THREADS NAME: a workload inside a cgroup; prints its pid.
+start_in() {
+	local ready="$tmp/$4.ready"
+	(echo "$BASHPID" > "$1/cgroup.procs" && exec "$WORKLOAD" "$2" "$3" "$ready") \
+		</dev/null >/dev/null 2>&1 &
+	wait_file "$ready" || bail "workload $4 did not start"
+	cat "$ready"
+}
+main_pid=$(start_in "$CG" 8 3 main)
+sub_pid=$(start_in "$CG/sub" 4 0 sub)
+out_pid=$(start_in "$OUT" 4 0 out)
+sleep 600 </dev/null >/dev/null 2>&1 &
+root_pid=$!
+threads=$(ls "/proc/$main_pid/task" | grep -v "^$main_pid$" | tr '\n' ' ')
+
+cfg="$tmp/hook.conf"
+log="$tmp/hook.log"
+printf 'log-file = %s\nlog-level = info\n' "$log" > "$cfg"
+ann() { printf '{"oci-numa-hook/nodes":"%s"%s}' "$1" "${2:-}"; }
+
+# run_hook STAGE STATE [CONFIG]: sets rc, out (stderr+stdout), lines.
+run_hook() {
+	out=$(printf '%s' "$2" | "$NH_BIN" hook "$1" --config "${3:-$cfg}" 2>&1)
+	rc=$?
+	lines=$(printf '%s' "$out" | grep -c . || true)
+}
+expect() { # NAME RC PATTERN: exit status and exactly one line matching PATTERN
+	if [ "$rc" = "$2" ] && [ "$lines" = 1 ] && grep -qE -- "$3" <<<"$out"; then
+		ok "$1"
+	else
+		not_ok "$1" "expected exit $2 and one line matching /$3/" "got exit $rc, $lines lines: $out"
+	fi
+}
+
+# --- the no-annotation path: exit 0, silent, reads nothing from /proc or /sys
+strace -f -qq -e trace=openat,open -o "$tmp/noann.trace" "$NH_BIN" hook createRuntime \
+	--config "$cfg" <<<"$(state abcdef0123456789 "$main_pid" '{"other":"x"}')" > "$tmp/noann.out" 2>&1
+rc=$?
+check "no annotation: exit 0" test "$rc" = 0
+check "no annotation: prints nothing" test ! -s "$tmp/noann.out"
+if grep -E '"/(proc|sys)/' "$tmp/noann.trace" | grep -v ENOENT | grep -q .; then
+	not_ok "no annotation: opens nothing under /proc or /sys" "$(grep -E '"/(proc|sys)/' "$tmp/noann.trace" | head -3)"
+else
+	ok "no annotation: opens nothing under /proc or /sys"
+fi
+check "no annotation: config file not even read" bash -c "! grep -q '$cfg' '$tmp/noann.trace'"
+
+# --- every process of the tree, one migrate_pages per thread group
+run_state=$(state abcdef0123456789 "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\"")")
+strace -f -qq -e trace=migrate_pages -o "$tmp/mig.trace" "$NH_BIN" hook poststart --config "$cfg" \
+	<<<"$run_state" > "$tmp/mig.out" 2>&1
+rc=$?
+check "nodes=$online from=$online: exit 0" test "$rc" = 0
+called() { grep -qE "migrate_pages\($1," "$tmp/mig.trace"; }
+check "migrate_pages called for the container's main process" called "$main_pid"
+check "migrate_pages called for the process in a sub-cgroup" called "$sub_pid"
+notcalled_out() { ! called "$out_pid" && ! called "$root_pid"; }
+check "migrate_pages never called for processes outside the container" notcalled_out
+threads_not_called() { local t; for t in $threads; do called "$t" && return 1; done; return 0; }
+check "one call per thread group, none per thread" threads_not_called
+calls_main=$(grep -cE "migrate_pages\($main_pid," "$tmp/mig.trace")
+# One pass before cpuset.mems is written and one sweep after it.
+check "main process migrated in both passes (2 calls, got $calls_main)" test "$calls_main" = 2
+check "summary line counts 2 processes" grep -q "processes=2 " "$tmp/mig.out"
+
+# --- the cgroup files
+check "cpuset.mems of the container is $online" test "$(cat "$CG/cpuset.mems")" = "$online"
+if $v1; then
+	check "v1: cpuset.memory_migrate was set to 1" test "$(cat "$CG/cpuset.memory_migrate")" = 1
+fi
+mems_of() { awk '/^Mems_allowed_list/ {print $2}' "/proc/$1/status"; }
+check "Mems_allowed_list of the main process is $online" test "$(mems_of "$main_pid")" = "$online"
+check "Mems_allowed_list of the sub-cgroup process is $online" test "$(mems_of "$sub_pid")" = "$online"
+check "log file has the summary with the short id and stage" \
+	grep -qE '^oci-numa-hook\[abcdef012345\]: info: summary stage=poststart ' "$log"
+
+for stage in prestart createRuntime; do
+	run_hook "$stage" "$(state abcdef0123456789 "$main_pid" "$(ann "$online")")"
+	expect "stage $stage: exit 0 and one summary line" 0 "summary stage=$stage .*processes=2"
+done
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann all)")"
+expect "nodes=all: exit 0" 0 "summary .*nodes=$online "
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann auto)")"
+expect "nodes=auto: the nodes local to the container's CPUs" 0 "summary .*nodes=$online "
+
+# --- mems=keep leaves the cgroup alone
+if $v1; then
+	echo 0 > "$CG/cpuset.memory_migrate"
+	run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")"
+	expect "mems=keep: exit 0" 0 "summary .*mems=keep"
+	check "mems=keep: cpuset.memory_migrate untouched" test "$(cat "$CG/cpuset.memory_migrate")" = 0
+fi
+
+# --- refusals change nothing
+before_mems=$(cat "$CG/cpuset.mems")
+$v1 && echo 0 > "$CG/cpuset.memory_migrate"
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$absent")")"
+expect "node $absent (not on this host): exit 1 naming it and the nodes with memory" 1 \
+	"error: annotation oci-numa-hook/nodes=\"$absent\": node $absent is not online or has no memory \(nodes with memory: $online\)"
+check "refused request: cpuset.mems unchanged" test "$(cat "$CG/cpuset.mems")" = "$before_mems"
+if $v1; then
+	check "refused request: cpuset.memory_migrate unchanged" test "$(cat "$CG/cpuset.memory_migrate")" = 0
+fi
+
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$absent" ',"oci-numa-hook/on-error":"warn"')")"
+expect "on-error=warn: exit 0 with one warning" 0 "warn: annotation .*node $absent is not online.*on-error=warn"
+
+printf 'allowed-nodes = %s\n' "$absent" > "$tmp/allow.conf"
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online")")" "$tmp/allow.conf"
+expect "admin allowed-nodes excludes the node: exit 1" 1 "oci-numa-hook/nodes=\"$online\": node $online is not allowed by the admin configuration"
+
+printf 'allow-annotation-override = none\n' > "$tmp/nooverride.conf"
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")" "$tmp/nooverride.conf"
+expect "admin forbids overrides: mems annotation refused" 1 "annotation oci-numa-hook/mems is not allowed by the admin"
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/on-error":"warn"')")" "$tmp/nooverride.conf"
+expect "admin forbids overrides: on-error=warn cannot soften a refusal" 1 "annotation oci-numa-hook/on-error is not allowed"
+
+printf 'default-on-error = warn\n' > "$tmp/warn.conf"
+run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$absent")")" "$tmp/warn.conf"
+expect "admin default-on-error=warn: exit 0 with one warning" 0 "warn: annotation .*node $absent"
+
+# --- processes that are not a container
+run_hook poststart "$(state abcdef0123456789 "$root_pid" "$(ann "$online")")"
+expect "pid in the root cgroup: exit 1" 1 "process $root_pid is in the root cgroup"
+out=$( (echo "$BASHPID" > "$CG/cgroup.procs" && exec "$NH_BIN" hook poststart --config "$cfg" \
+	<<<"$(state abcdef0123456789 "$main_pid" "$(ann "$online")")") 2>&1)
+rc=$?; lines=$(printf '%s' "$out" | grep -c .)
+expect "container pid in the hook's own cgroup: exit 1" 1 "is in the hook's own cgroup"
+dead=$(sh -c 'echo $$'); 
+run_hook poststart "$(state abcdef0123456789 "$dead" "$(ann "$online")")"
+expect "pid of a process that exited: exit 2" 2 "container process $dead does not exist"
+run_hook poststart '{"id":"abcdef0123456789","status":"stopped","annotations":{"oci-numa-hook/nodes":"0"}}'
+expect "annotated state without a pid: exit 1" 1 "OCI state has no \"pid\""
+run_hook poststop "$(state abcdef0123456789 "$main_pid" "$(ann "$online")")"
+expect "unknown stage: exit 1" 1 "unknown stage \"poststop\""
+
+tap_end

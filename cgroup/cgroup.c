@@ -233,18 +233,25 @@ static int read_mems_at(const char *path, const char *name, nh_nodeset_t *out, n
 	return nh_nodeset_parse_kernel(buf, strlen(buf), out, name, err);
 }
 
+/* v1 and v2 name the effective sets differently. */
+static const char *effective_mems_name(const nh_cgroup_t *cg)
+{
+	return cg->v1 ? "cpuset.effective_mems" : "cpuset.mems.effective";
+}
+
 int nh_cgroup_read_mems(const nh_cgroup_t *cg, bool effective, nh_nodeset_t *out, nh_error_t *err)
 {
-	return read_mems_at(cg->path, effective ? "cpuset.effective_mems" : "cpuset.mems", out, err);
+	return read_mems_at(cg->path, effective ? effective_mems_name(cg) : "cpuset.mems", out, err);
 }
 
 int nh_cgroup_read_cpus(const nh_cgroup_t *cg, nh_cpuset_t *out, nh_error_t *err)
 {
+	const char *name = cg->v1 ? "cpuset.effective_cpus" : "cpuset.cpus.effective";
 	char buf[VALUE_MAX];
 
-	if (read_value(cg->path, "cpuset.effective_cpus", buf, sizeof(buf), err) < 0)
+	if (read_value(cg->path, name, buf, sizeof(buf), err) < 0)
 		return -1;
-	return nh_cpuset_parse_kernel(buf, strlen(buf), out, "cpuset.effective_cpus", err);
+	return nh_cpuset_parse_kernel(buf, strlen(buf), out, name, err);
 }
 
 int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_error_t *err)
@@ -259,7 +266,7 @@ int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_erro
 		slash[1] = '\0';
 	else if (slash)
 		*slash = '\0';
-	return read_mems_at(parent, "cpuset.effective_mems", out, err);
+	return read_mems_at(parent, effective_mems_name(cg), out, err);
 }
 
 static int write_value(const nh_cgroup_t *cg, const char *name, const char *value, nh_error_t *err)

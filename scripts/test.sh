@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine (run as root): installs
+# what it needs, builds with warnings as errors, and runs the unit and host
+# tests (also under ASan/UBSan), make distcheck, the hostile-input matrix,
+# a short fuzzing pass, the podman/runc/crun end-to-end tests and the
+# multi-node NUMA tests in a QEMU VM. Ends with one line
+# "N passed, N failed, N skipped".
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${NH_TEST_BUILD:-$src/build-test}
+asan=${NH_TEST_BUILD_ASAN:-$src/build-asan}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# step NAME COMMAND...: run it, keep its result lines; a step that fails
+# without reporting a failed test counts as one failure of its own.
+step() {
+	local name=$1 out rc
+	shift
+	echo "== $name"
+	out=$(mktemp)
+	"$@" > "$out" 2>&1
+	rc=$?
+	cat "$out"
+	if [ "$rc" != 0 ] && ! grep -qE '^(FAIL|ERROR): ' "$out"; then
+		echo "FAIL: step/$name (exit status $rc)" | tee -a "$out"
+	fi
+	grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL): ' "$out" >> "$log"
+	rm -f "$out"
+	return "$rc"
+}
+
+step deps "$src/scripts/deps.sh" tests/host tests/e2e tests/vm tests/hostile fuzz
+(cd "$src" && step autoreconf autoreconf -fi) || true
+mkdir -p "$build" "$asan"
+if (cd "$build" && step configure "$src/configure" --enable-werror) &&
+	(cd "$build" && step build make -j"$jobs"); then
+	(cd "$build" && step check make -j"$jobs" check)
+	(cd "$build" && step distcheck make distcheck \
+		DISTCHECK_CONFIGURE_FLAGS=--enable-werror) && echo "PASS: build/distcheck" >> "$log"
+	(cd "$build" && step e2e make check-e2e)
+	(cd "$build" && step vm make check-vm)
+	if grep -q '^check-hostile:' "$build/Makefile"; then
+		(cd "$build" && step hostile make check-hostile)
+	fi
+fi
+if (cd "$asan" && step configure-asan "$src/configure" --enable-werror --enable-sanitizers) &&
+	(cd "$asan" && step build-asan make -j"$jobs"); then
+	(cd "$asan" && step check-asan make -j"$jobs" check)
+	if grep -q '^fuzz:' "$asan/Makefile"; then
+		(cd "$asan" && step fuzz make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}")
+	fi
+fi
+
+passed=$(grep -cE '^(PASS|XFAIL): ' "$log")
+failed=$(grep -cE '^(FAIL|ERROR|XPASS): ' "$log")
+skipped=$(grep -cE '^SKIP: ' "$log")
+if [ "$failed" != 0 ]; then
+	echo "Failed:"
+	grep -E '^(FAIL|ERROR|XPASS): ' "$log" | sed 's/^/  /'
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

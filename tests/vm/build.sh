@@ -62,7 +62,7 @@ build_kernel() {
 	fi
 	dir=$cache/kernel/$pkg
 	kernel=$dir/vmlinuz
-	[ -s "$kernel" ] && return
+	[ -s "$kernel" ] && [ -e "$dir/complete" ] && return
 	need dpkg-deb dpkg
 	log "fetching $pkg"
 	tmp=$(mktemp -d "$cache/kernel-dl.XXXXXX")
@@ -72,7 +72,11 @@ build_kernel() {
 	mkdir -p "$dir"
 	cp "$tmp"/x/boot/vmlinuz-* "$dir/vmlinuz.tmp"
 	cp "$tmp"/x/boot/config-* "$dir/config"
+	# loop.ko: the VM mounts container images from a loop device, so that
+	# their page cache is allocated by the container (a cold image).
+	find "$tmp/x/lib/modules" -name loop.ko -exec cp {} "$dir/" \; 2>/dev/null || true
 	mv "$dir/vmlinuz.tmp" "$kernel"
+	touch "$dir/complete"
 	rm -rf "$tmp"
 }
 
@@ -143,7 +147,7 @@ build_initramfs() {
 	# The stamp: every input's content, so that any change rebuilds.
 	manifest=$(
 		{
-			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-demo.sh "$self"
+			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$(dirname "$kernel")"/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-demo.sh "$self"
 			echo "hook=$hook"
 		} | sed "s|$cache||; s|$here||"
 	)
@@ -156,7 +160,7 @@ build_initramfs() {
 	log "assembling initramfs"
 	root=$cache/root
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc,nh/bin,nh/rootfs/bin,nh/rootfs/tmp}
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc,nh/bin,nh/rootfs/bin,nh/rootfs/tmp,nh/rootfs/proc,nh/rootfs/dev}
 
 	for bin in "${bins[@]}" "${libs[@]}"; do
 		case $bin in
@@ -178,6 +182,10 @@ build_initramfs() {
 	done < <(busybox --list-full)
 
 	cp "$cache"/bin/nh-* "$root/nh/bin/"
+	if [ -f "$(dirname "$kernel")/loop.ko" ]; then
+		mkdir -p "$root/nh/modules"
+		cp "$(dirname "$kernel")/loop.ko" "$root/nh/modules/"
+	fi
 	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$here/vm-demo.sh" "$root/nh/"
 	install -m 0755 "$here/init.sh" "$root/init"
 	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"

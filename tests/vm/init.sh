@@ -22,6 +22,9 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 echo "+cpuset +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
 
+# loop devices, unless built in (for cold container images, see vm-lib.sh)
+[ -f /nh/modules/loop.ko ] && insmod /nh/modules/loop.ko
+
 # Nothing but the tests may move pages: no automatic NUMA balancing, no
 # proactive compaction (both would change placement and pgmigrate counters).
 echo 0 >/proc/sys/kernel/numa_balancing

@@ -101,6 +101,7 @@ nh_cleanup() {
 		[ -z "$(find "$NH_CG" -mindepth 1 -type d)" ] && break
 		sleep 0.2
 	done
+	grep " $NH_RUN/" /proc/mounts | cut -d' ' -f2 | while read -r m; do umount -d "$m"; done
 	rm -rf "${NH_RUN:?}"/*
 }
 
@@ -168,11 +169,32 @@ start_in_cgroup() { # NAME CPUS MEMS CMD...
 
 # ------------------------------------------------------------ containers
 # A bundle on tmpfs with a copy of the busybox rootfs that holds nh-workload.
+# The copy is made from node 0, so the image's page cache is there (a warm
+# image on the wrong node).  With C_COLD set the rootfs is instead a fresh
+# read-only mount of an ext2 image on a loop device: its page cache is
+# allocated when the container first touches a file (a cold image).
 bundle_new() { # ID -> prints the bundle path
 	b=$NH_RUN/bundles/$1
-	mkdir -p "$b"
-	on_node 0 cp -a /nh/rootfs "$b/rootfs"
+	mkdir -p "$b/rootfs"
+	if [ -n "${C_COLD:-}" ]; then
+		cold_image >/dev/null || fail "cannot build the ext2 image of the rootfs"
+		mount -o loop,ro "$NH_IMAGE" "$b/rootfs" || fail "cannot mount $NH_IMAGE (loop)"
+	else
+		on_node 0 cp -a /nh/rootfs/. "$b/rootfs/"
+	fi
 	echo "$b"
+}
+
+NH_IMAGE=/run/nh-image/rootfs.ext2
+cold_image() {
+	[ -s "$NH_IMAGE" ] && return 0
+	mkdir -p /run/nh-image/mnt
+	dd if=/dev/zero of="$NH_IMAGE.tmp" bs=1M count=16 2>/dev/null &&
+		mke2fs -F "$NH_IMAGE.tmp" >/dev/null 2>&1 &&
+		mount -o loop "$NH_IMAGE.tmp" /run/nh-image/mnt &&
+		cp -a /nh/rootfs/. /run/nh-image/mnt/ &&
+		umount -d /run/nh-image/mnt &&
+		mv "$NH_IMAGE.tmp" "$NH_IMAGE"
 }
 
 # Hook entry of config.json for a stage; runtimes give hooks no PATH, so the
@@ -190,6 +212,8 @@ config_write() { # BUNDLE ID ARGS
 	res=
 	[ -n "${C_CPUS:-}" ] && res="\"cpus\": \"$C_CPUS\""
 	[ -n "${C_MEMS:-}" ] && res="$res${res:+, }\"mems\": \"$C_MEMS\""
+	ro=false
+	[ -z "${C_COLD:-}" ] || ro=true
 	cat >"$1/config.json" <<EOF
 {
   "ociVersion": "1.0.2",
@@ -201,11 +225,12 @@ config_write() { # BUNDLE ID ARGS
     "cwd": "/",
     "noNewPrivileges": true
   },
-  "root": {"path": "rootfs", "readonly": false},
+  "root": {"path": "rootfs", "readonly": $ro},
   "hostname": "$2",
   "mounts": [
     {"destination": "/proc", "type": "proc", "source": "proc"},
-    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=1777"]}
   ],
   "annotations": {${C_ANNOT:-}},
   "hooks": {${C_HOOKS:-}},
@@ -280,18 +305,21 @@ container_up() { # RUNTIME ID WORKLOAD-ARGS...
 	fi
 	config_write "$BUNDLE" "$id" "$(json_args /bin/nh-workload "$@" --ready /tmp/ready)"
 	ctr_create "$rt" "$id" "$BUNDLE" || fail "$rt create $id failed: $(tail -n 3 "$BUNDLE/runtime.log")"
-	ctr_start "$rt" "$id" "$BUNDLE" || fail "$rt start $id failed: $(tail -n 3 "$BUNDLE/runtime.log")"
-	[ -z "${C_GO:-}" ] || touch "$BUNDLE/rootfs/tmp/go"
-	wait_file "$BUNDLE/rootfs/tmp/ready" 90 || fail "$id: workload not ready: $(tail -n 3 "$BUNDLE/runtime.log")"
 	CPID=$(ctr_pid "$rt" "$id")
 	[ -n "$CPID" ] || fail "$id: no pid in '$rt state'"
+	ctr_start "$rt" "$id" "$BUNDLE" || fail "$rt start $id failed: $(tail -n 3 "$BUNDLE/runtime.log")"
+	# The container's /tmp is its own tmpfs: reach it through its root.
+	CTMP=/proc/$CPID/root/tmp
+	[ -z "${C_GO:-}" ] || touch "$CTMP/go"
+	wait_file "$CTMP/ready" 90 || fail "$id: workload not ready: $(tail -n 3 "$BUNDLE/runtime.log")"
 	CG=$(ctr_cgroup "$id")
 	[ -d "$CG" ] || fail "$id: cgroup $CG missing (/proc/$CPID/cgroup: $(cat "/proc/$CPID/cgroup"))"
 }
 
-# Address range of a workload region (anon, thp, file) from its ready file.
-region() { # BUNDLE NAME
-	field "$2" "$(cat "$1/rootfs/tmp/ready")"
+# Address range of a workload region (anon, thp, file) from the ready file
+# of the last container_up.
+region() { # NAME
+	field "$1" "$(cat "$CTMP/ready")"
 }
 
 # Page totals of a container's cgroup tree (nh-pages "total" line, without "total").

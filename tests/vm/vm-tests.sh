@@ -25,9 +25,11 @@ t_migratepages() {
 }
 
 # Placement at start (runc or crun): the hook in config.json at
-# createRuntime and poststart, annotation nodes=1; the workload allocates
-# 64 MiB only after start.  Its pages must land on node 1 and the
-# container's cpuset.mems must be 1.
+# createRuntime and poststart, annotation nodes=1; the config confines the
+# container to node 0 (without the hook every page would land there); the
+# image is cold (a fresh loop mount); the workload allocates 64 MiB only
+# after start.  Its pages must land on node 1 and the container's
+# cpuset.mems must be 1.
 placement_at_start() { # RUNTIME
 	need_hook
 	conf=$NH_RUN/hook.conf
@@ -35,6 +37,8 @@ placement_at_start() { # RUNTIME
 	C_ANNOT='"oci-numa-hook/nodes": "1"'
 	C_HOOKS="\"createRuntime\": [$(hook_entry createRuntime "$conf")], \"poststart\": [$(hook_entry poststart "$conf")]"
 	C_GO=1
+	C_COLD=1
+	C_MEMS=0
 	container_up "$1" "start-$1" --anon 64 --threads 4
 	after=$(cg_pages "$CG")
 	mems=$(cat "$CG/cpuset.mems")
@@ -106,8 +110,8 @@ t_thp_file() {
 	C_MEMS=0
 	C_ANNOT='"oci-numa-hook/nodes": "1"'
 	container_up runc thp --thp 32 --file 32 --file-path /tmp/shared --threads 2
-	thp=$(region "$BUNDLE" thp)
-	file=$(region "$BUNDLE" file)
+	thp=$(region thp)
+	file=$(region file)
 	huge_before=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' "/proc/$CPID/smaps_rollup")
 	thp_b=$(cg_pages "$CG" --range "$thp")
 	file_b=$(cg_pages "$CG" --range "$file")

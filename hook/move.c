@@ -129,7 +129,11 @@ static int visit(pid_t pid, void *data)
 	if ((unsigned)pid >= PID_SPACE || test_and_set(p->seen, pid))
 		return 0;
 	p->new_in_round++;
-	return migrate_one(p, pid);
+	if (migrate_one(p, pid) < 0)
+		return -1;
+	if (p->opts->progress)
+		p->opts->progress(p->stats, p->opts->progress_data);
+	return 0;
 }
 
 int nh_move_cgroup(const nh_move_opts_t *opts, nh_move_stats_t *stats, nh_error_t *err)

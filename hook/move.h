@@ -21,12 +21,17 @@ typedef struct nh_move_stats {
 	bool still_growing;  /* new processes kept appearing after max_rounds */
 } nh_move_stats_t;
 
+/* Called after each process, with the figures so far. */
+typedef void (*nh_move_progress_fn)(const nh_move_stats_t *stats, void *data);
+
 typedef struct nh_move_opts {
 	const nh_cgroup_t *cgroup;
 	nh_nodeset_t from;
 	nh_nodeset_t to;
 	unsigned max_rounds;
 	unsigned max_retries;
+	nh_move_progress_fn progress; /* optional */
+	void *progress_data;
 } nh_move_opts_t;
 
 /* One pass over the tree: round after round until no new process appears

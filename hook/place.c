@@ -1,0 +1,205 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "hook/place.h"
+
+#define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
+
+void nh_place_init(nh_place_t *p, const nh_config_t *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->sysfs_root = "/sys";
+	p->proc_root = "/proc";
+	p->cfg = cfg;
+	p->nodes_what = "node set";
+	p->cg.dirfd = -1;
+}
+
+void nh_place_close(nh_place_t *p)
+{
+	nh_cgroup_close(&p->cg);
+}
+
+#define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
+
+/* The target node set: the annotation's list, or what all/auto stand for. */
+static int resolve_target(nh_place_t *r, nh_error_t *err)
+{
+	char a[NH_NODESET_STR_MAX], b[NH_NODESET_STR_MAX];
+	nh_nodeset_t outside;
+
+	switch (r->req.nodes_kind) {
+	case NH_NODES_LIST:
+		r->target = r->req.nodes;
+		break;
+	case NH_NODES_ALL:
+		r->target = r->topo.has_memory;
+		if (!r->cfg->allowed_all)
+			nh_nodeset_and(&r->target, &r->target, &r->cfg->allowed_nodes);
+		break;
+	case NH_NODES_AUTO: {
+		nh_cpuset_t cpus;
+
+		if (!r->cg.has_cpuset)
+			return nh_fail(err, NH_EXIT_SYSTEM, 0,
+				       "nodes=auto needs the cpuset controller, which is not enabled "
+				       "for cgroup %s",
+				       r->cg.path);
+		if (nh_cgroup_read_cpus(&r->cg, &cpus, err) < 0 ||
+		    nh_topology_nodes_of_cpus(r->sysfs_root, &r->topo, &cpus, &r->target,
+					      err) < 0)
+			return -1;
+		nh_nodeset_and(&r->target, &r->target, &r->topo.has_memory);
+		if (nh_nodeset_empty(&r->target))
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "nodes=auto: no node local to the container's CPUs has memory");
+		break;
+	}
+	}
+	if (nh_nodeset_empty(&r->target))
+		return nh_fail(err, NH_EXIT_INVALID, 0, "the requested node set is empty");
+
+	nh_nodeset_andnot(&outside, &r->target, &r->topo.has_memory);
+	if (!nh_nodeset_empty(&outside))
+		return nh_fail(err, NH_EXIT_INVALID, 0,
+			       "%s: node %s is not online or has no memory "
+			       "(nodes with memory: %s)",
+			       r->nodes_what, FMT(&outside, a),
+			       FMT(&r->topo.has_memory, b));
+	if (!r->cfg->allowed_all) {
+		nh_nodeset_andnot(&outside, &r->target, &r->cfg->allowed_nodes);
+		if (!nh_nodeset_empty(&outside))
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "%s: node %s is not allowed by the admin "
+				       "configuration (allowed-nodes = %s)",
+				       r->nodes_what, FMT(&outside, a),
+				       FMT(&r->cfg->allowed_nodes, b));
+	}
+	return 0;
+}
+
+static int resolve_from(nh_place_t *r, nh_error_t *err)
+{
+	char a[NH_NODESET_STR_MAX], b[NH_NODESET_STR_MAX];
+	nh_nodeset_t outside;
+
+	if (!r->req.has_from) {
+		nh_nodeset_andnot(&r->from, &r->topo.has_memory, &r->target);
+		return 0;
+	}
+	r->from = r->req.from;
+	nh_nodeset_andnot(&outside, &r->from, &r->topo.online);
+	if (!nh_nodeset_empty(&outside))
+		return nh_fail(err, NH_EXIT_INVALID, 0,
+			       "annotation " NH_ANNOTATION_PREFIX "from: node %s is not online "
+			       "(online nodes: %s)",
+			       FMT(&outside, a), FMT(&r->topo.online, b));
+	return 0;
+}
+
+/* The limits the kernel and the container's parent cgroup put on the target. */
+static int check_reachable(nh_place_t *r, nh_error_t *err)
+{
+	char a[NH_NODESET_STR_MAX], b[NH_NODESET_STR_MAX];
+	nh_nodeset_t mine, outside;
+
+	/* migrate_pages silently ANDs the target with the caller's cpuset. */
+	if (nh_mems_allowed(r->proc_root, 0, &mine, err) < 0)
+		return -1;
+	nh_nodeset_andnot(&outside, &r->target, &mine);
+	if (!nh_nodeset_empty(&outside))
+		return nh_fail(err, NH_EXIT_SYSTEM, 0,
+			       "the hook itself runs in a cpuset limited to nodes %s, so the kernel "
+			       "would silently leave out node %s; run the hook outside that cpuset",
+			       FMT(&mine, a), FMT(&outside, b));
+
+	if (r->req.mems == NH_MEMS_SET) {
+		nh_nodeset_t parent;
+
+		if (!r->cg.has_cpuset)
+			return nh_fail(err, NH_EXIT_SYSTEM, 0,
+				       "mems=set needs the cpuset controller, which is not enabled "
+				       "for cgroup %s (use mems=keep to only move pages)",
+				       r->cg.path);
+		if (nh_cgroup_read_parent_mems(&r->cg, &parent, err) < 0)
+			return -1;
+		nh_nodeset_andnot(&outside, &r->target, &parent);
+		if (!nh_nodeset_empty(&outside))
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "%s: node %s is outside the effective "
+				       "mems %s of the parent of cgroup %s",
+				       r->nodes_what, FMT(&outside, a),
+				       FMT(&parent, b), r->cg.path);
+	}
+	return 0;
+}
+
+int nh_place_check_request(nh_place_t *p, nh_error_t *err)
+{
+	if (nh_topology_read(p->sysfs_root, &p->topo, err) < 0)
+		return -1;
+	return p->req.nodes_kind == NH_NODES_AUTO ? 0 : resolve_target(p, err);
+}
+
+int nh_place_open_pid(nh_place_t *p, pid_t pid, nh_error_t *err)
+{
+	_cleanup_close_ int procfd = -1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/%d", p->proc_root, (int)pid);
+	procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, errno, "container process %d %s", (int)pid,
+			       errno == ENOENT ? "does not exist" : "cannot be opened");
+	return nh_cgroup_of_process(procfd, pid, &p->cg, err);
+}
+
+int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err)
+{
+	return nh_cgroup_open_path(path, &p->cg, err);
+}
+
+int nh_place_resolve(nh_place_t *p, nh_error_t *err)
+{
+	if (p->req.nodes_kind == NH_NODES_AUTO && resolve_target(p, err) < 0)
+		return -1;
+	if (resolve_from(p, err) < 0)
+		return -1;
+	return check_reachable(p, err);
+}
+
+int nh_place_run(nh_place_t *p, nh_error_t *err)
+{
+	nh_move_opts_t mo = { .cgroup = &p->cg,
+			      .from = p->from,
+			      .to = p->target,
+			      .max_rounds = p->cfg->max_rounds,
+			      .max_retries = p->cfg->max_retries,
+			      .progress = p->progress,
+			      .progress_data = p->progress_data };
+	nh_move_stats_t sweep = { 0 };
+
+	memset(&p->stats, 0, sizeof(p->stats));
+	if (nh_move_cgroup(&mo, &p->stats, err) < 0)
+		return -1;
+	if (p->req.mems == NH_MEMS_KEEP)
+		return 0;
+	if (nh_cgroup_enable_memory_migrate(&p->cg, err) < 0 ||
+	    nh_cgroup_write_mems(&p->cg, &p->target, err) < 0)
+		return -1;
+	if (nh_nodeset_empty(&p->from))
+		return 0;
+	/* Processes that allocated or appeared meanwhile. */
+	mo.progress = NULL;
+	if (nh_move_cgroup(&mo, &sweep, err) < 0)
+		return -1;
+	p->stats.moved += sweep.moved;
+	p->stats.not_moved = sweep.not_moved;
+	p->stats.vanished += sweep.vanished;
+	p->stats.still_growing = sweep.still_growing;
+	return 0;
+}

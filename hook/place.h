@@ -1,0 +1,50 @@
+/* Placing a cgroup's memory on a node set: the checks and the work shared by
+ * a hook run and the operator's migrate command. */
+#ifndef NH_PLACE_H
+#define NH_PLACE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "common/error.h"
+#include "hook/move.h"
+#include "numa/nodeset.h"
+#include "numa/topology.h"
+#include "oci/config.h"
+#include "oci/request.h"
+
+typedef struct nh_place {
+	/* Set by the caller. */
+	const char *sysfs_root;
+	const char *proc_root;
+	const nh_config_t *cfg;
+	nh_request_t req;
+	const char *nodes_what; /* names the request in messages */
+	nh_move_progress_fn progress;
+	void *progress_data;
+	/* Found out. */
+	nh_topology_t topo;
+	nh_cgroup_t cg;
+	nh_nodeset_t target;
+	nh_nodeset_t from;
+	nh_move_stats_t stats;
+} nh_place_t;
+
+/* Zero p, set the roots and the config. */
+void nh_place_init(nh_place_t *p, const nh_config_t *cfg);
+/* Read the topology and check a target that needs no container (lists,
+ * all). Call before opening the container, so that a bad request fails the
+ * same way whatever the container's state. */
+int nh_place_check_request(nh_place_t *p, nh_error_t *err);
+/* The container: by its process, or by a cgroup path. */
+int nh_place_open_pid(nh_place_t *p, pid_t pid, nh_error_t *err);
+int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err);
+/* The rest of the checks: auto, the source set, what the kernel and the
+ * parent cgroup allow. */
+int nh_place_resolve(nh_place_t *p, nh_error_t *err);
+/* Move, write cpuset.mems (mems=set), sweep. Fills p->stats. */
+int nh_place_run(nh_place_t *p, nh_error_t *err);
+void nh_place_close(nh_place_t *p);
+
+#endif

@@ -8,12 +8,17 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "hook/cli.h"
 #include "hook/hook.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: oci-numa-hook hook STAGE [--config FILE]\n"
+		"       oci-numa-hook status TARGET [--json]\n"
+		"       oci-numa-hook migrate TARGET --to NODES [--from NODES] [--mems set|keep]\n"
+		"                             [--dry-run] [--config FILE]\n"
+		"       oci-numa-hook validate [--config FILE] [--hooks-json FILE]...\n"
 		"       oci-numa-hook --help | --version\n"
 		"\n"
 		"OCI runtime hook that places a container's memory on the NUMA nodes named by\n"
@@ -21,6 +26,15 @@ static void usage(FILE *out)
 		"\n"
 		"  hook STAGE      run as a hook; the runtime writes the container state on\n"
 		"                  stdin. STAGE: prestart, createRuntime or poststart.\n"
+		"  status          per-node resident memory of every process of a container\n"
+		"  migrate         move a running container's memory now (same rules as the\n"
+		"                  hook; --dry-run shows what would move)\n"
+		"  validate        check the admin configuration and hooks.d files\n"
+		"\n"
+		"  TARGET          a container id or unique prefix (runc and crun state in\n"
+		"                  /run/runc, /run/crun; --root DIR for another), --pid PID,\n"
+		"                  or --cgroup PATH (below the cpuset or cgroup v2 mount)\n"
+		"  NODES           a node list like 1, 0-1, 0,2-3, or all, or auto\n"
 		"  --config FILE   admin configuration (default %s)\n"
 		"\n"
 		"Exit status: 0 done or nothing to do, 1 invalid or not allowed request,\n"
@@ -79,5 +93,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "hook") == 0)
 		return cmd_hook(argc - 1, argv + 1);
+	/* Only commands that change something leave a record in syslog. */
+	if (strcmp(argv[1], "status") == 0) {
+		nh_log_set_syslog(false);
+		return nh_cmd_status(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "migrate") == 0)
+		return nh_cmd_migrate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "validate") == 0)
+		return nh_cmd_validate(argc - 1, argv + 1);
 	return fail_usage("unknown command \"%s\"", argv[1]);
 }

@@ -1,0 +1,10 @@
+/* The operator commands: status, migrate, validate. Each returns an exit
+ * status (enum nh_exit). */
+#ifndef NH_CLI_H
+#define NH_CLI_H
+
+int nh_cmd_status(int argc, char **argv);
+int nh_cmd_migrate(int argc, char **argv);
+int nh_cmd_validate(int argc, char **argv);
+
+#endif

@@ -52,6 +52,11 @@ kernel_package() {
 build_kernel() {
 	local pkg dir tmp
 	pkg=$(kernel_package || true)
+	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+		log "no package lists for linux-image-cloud-amd64: running apt-get update"
+		apt-get update -q >/dev/null 2>&1 || true
+		pkg=$(kernel_package || true)
+	fi
 	if [ -z "$pkg" ]; then
 		# No package lists (apt-get update not run): fall back to a cached kernel.
 		dir=$(find "$cache/kernel" -mindepth 2 -maxdepth 2 -name vmlinuz -printf '%h\n' 2>/dev/null | sort -V | tail -n 1)

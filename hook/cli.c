@@ -174,7 +174,7 @@ static int parse_args(const char *cmd, int argc, char **argv, const int *allowed
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", target_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", target_options, NULL)) != -1) {
 		bool ok = false;
 
 		for (const int *o = allowed; *o; o++)

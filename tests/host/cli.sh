@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The operator commands against a real cgroup and a workload: status,
+# migrate (dry run, real run, progress on a terminal), validate, and
+# finding a container by id in a runtime state directory.
+set -uo pipefail
+. "${NH_SRCDIR:-$(dirname "$0")/../..}/tests/host/lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to create cgroups"; exit 0; }
+root=$(cpuset_root)
+[ -n "$root" ] || bail "no cpuset cgroup hierarchy on this host"
+WORKLOAD="$NH_BUILDDIR/tests/host/workload"
+tmp=$(mktemp -d)
+CG="$root/oci-numa-hook-cli-$$"
+cleanup() { remove_cgroup "$CG"; rm -rf "$tmp"; }
+trap cleanup EXIT
+make_cgroup "$CG"
+v1=false; [ -f "$CG/cpuset.memory_migrate" ] && { v1=true; echo 0 > "$CG/cpuset.memory_migrate"; }
+node=$(cut -d, -f1 /sys/devices/system/node/has_memory | cut -d- -f1)
+cgpath=${CG#"$root"}
+
+(echo "$BASHPID" > "$CG/cgroup.procs" && exec "$WORKLOAD" 32 2 "$tmp/ready") </dev/null >/dev/null 2>&1 &
+wait_file "$tmp/ready" || bail "workload did not start"
+pid=$(cat "$tmp/ready")
+rss_mib=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status")
+
+# --- status
+out=$("$NH_BIN" status --pid "$pid" 2>&1); rc=$?
+check "status --pid: exit 0" test "$rc" = 0
+check "status: names the cgroup" grep -q "cgroup    $cgpath " <<<"$out"
+check "status: shows cpuset.mems" grep -qE "^cpuset.mems $node " <<<"$out"
+row=$(grep -E "^$pid +workload" <<<"$out")
+total=$(awk '{print int($NF)}' <<<"$row")
+check "status: a row for the workload whose total ($total MiB) matches VmRSS ($rss_mib MiB)" \
+	test "$total" -ge $((rss_mib - 2)) -a "$total" -le $((rss_mib + 2))
+json=$("$NH_BIN" status --cgroup "$cgpath" --json); rc=$?
+check "status --cgroup --json: exit 0" test "$rc" = 0
+jpages=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sum(p["pages"].get(sys.argv[3],0) for p in d["memory"]["processes"] if p["pid"]==int(sys.argv[2])))' "$json" "$pid" "$node" 2>/dev/null)
+check "status --json: valid JSON with the workload's pages on node $node" test "${jpages:-0}" -ge $((rss_mib * 256 - 512))
+check "status --json: cgroup and mems" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["cgroup"]==sys.argv[2] and d["cpuset_mems"]==sys.argv[3]' "$json" "$cgpath" "$node"
+
+# --- a container by id in a runtime state directory
+mkdir -p "$tmp/runc/abcdef123456" "$tmp/runc/abcxyz" "$tmp/crun/fedcba987"
+printf '{"id":"abcdef123456","init_process_pid":%s,"config":{}}' "$pid" > "$tmp/runc/abcdef123456/state.json"
+printf '{"id":"abcxyz","init_process_pid":1}' > "$tmp/runc/abcxyz/state.json"
+printf '{"pid":%s,"cgroup-path":"x"}' "$pid" > "$tmp/crun/fedcba987/status"
+out=$("$NH_BIN" status abcdef --root "$tmp/runc" 2>&1); rc=$?
+check "status by unique id prefix (runc state.json): exit 0" test "$rc" = 0
+check "status by id: names the full id" grep -q "^container abcdef123456" <<<"$out"
+out=$("$NH_BIN" status fedc --root "$tmp/crun" 2>&1); rc=$?
+check "status by id prefix (crun status file): exit 0" test "$rc" = 0
+out=$("$NH_BIN" status abc --root "$tmp/runc" 2>&1); rc=$?
+check "ambiguous id prefix: exit 1 with one line" test "$rc" = 1 -a "$(grep -c . <<<"$out")" = 1
+check "ambiguous id prefix: says so" grep -q 'matches 2 containers' <<<"$out"
+out=$("$NH_BIN" status nosuch --root "$tmp/runc" 2>&1); rc=$?
+check "unknown id: exit 1 naming it" bash -c "test $rc = 1 && grep -q 'no container with id \"nosuch\"' <<<'$out'"
+out=$("$NH_BIN" status ../etc --root "$tmp/runc" 2>&1); rc=$?
+check "an id with a slash is refused" test "$rc" = 1
+out=$("$NH_BIN" status 2>&1); rc=$?
+check "status without TARGET: exit 1" test "$rc" = 1
+out=$("$NH_BIN" status --pid 1 --cgroup /x 2>&1); rc=$?
+check "status with two TARGETs: exit 1" test "$rc" = 1
+
+# --- migrate
+before_mems=$(cat "$CG/cpuset.mems")
+out=$("$NH_BIN" migrate --pid "$pid" --to "$node" --from "$node" --dry-run --config /nonexistent 2>&1); rc=$?
+check "migrate --dry-run: exit 0" test "$rc" = 0
+check "migrate --dry-run: says what would move" grep -qE "^dry run: would move [0-9]+ pages .* of 1 processes" <<<"$out"
+if $v1; then
+	check "migrate --dry-run: changes no cgroup file" test "$(cat "$CG/cpuset.memory_migrate")" = 0
+fi
+strace -f -qq -e trace=migrate_pages -o "$tmp/dry.trace" "$NH_BIN" migrate --pid "$pid" --to "$node" \
+	--from "$node" --dry-run --config /nonexistent >/dev/null 2>&1
+check "migrate --dry-run: makes no migrate_pages call" test ! -s "$tmp/dry.trace"
+
+strace -f -qq -e trace=migrate_pages -o "$tmp/mig.trace" "$NH_BIN" migrate --pid "$pid" \
+	--to "$node" --from "$node" --config /nonexistent > "$tmp/mig.out" 2>&1; rc=$?
+check "migrate: exit 0" test "$rc" = 0
+check "migrate: migrate_pages called for the workload" grep -qE "migrate_pages\($pid," "$tmp/mig.trace"
+check "migrate: before and after tables" bash -c "grep -q '^Before (MiB):' '$tmp/mig.out' && grep -q '^After (MiB):' '$tmp/mig.out'"
+check "migrate: closing line with pages, time and rate" grep -qE '^migrate: moved [0-9]+ pages .* in [0-9]+ ms \(.* MiB/s\); not moved 0$' "$tmp/mig.out"
+check "migrate: cpuset.mems is the target" test "$(cat "$CG/cpuset.mems")" = "$node"
+if $v1; then
+	check "migrate: cpuset.memory_migrate set" test "$(cat "$CG/cpuset.memory_migrate")" = 1
+fi
+check "migrate: no progress line when stderr is not a terminal" bash -c "! grep -q 'ETA' '$tmp/mig.out'"
+if command -v script >/dev/null; then
+	script -qec "$NH_BIN migrate --pid $pid --to $node --from $node --config /nonexistent" "$tmp/tty.out" >/dev/null 2>&1
+	check "migrate on a terminal: progress line with pages, rate and ETA" grep -qE 'moved [0-9]+ of [0-9]+ pages, [0-9.]+ MiB/s, ETA' "$tmp/tty.out"
+else
+	skip "migrate on a terminal" "script(1) from bsdutils is missing"
+fi
+out=$("$NH_BIN" migrate --pid "$pid" --to 1023 --config /nonexistent 2>&1); rc=$?
+check "migrate to a node that does not exist: exit 1 with one line" test "$rc" = 1 -a "$(grep -c . <<<"$out")" = 1
+printf 'allowed-nodes = 1023\n' > "$tmp/allow.conf"
+out=$("$NH_BIN" migrate --pid "$pid" --to "$node" --config "$tmp/allow.conf" 2>&1); rc=$?
+check "migrate: the admin allow-list applies" bash -c "test $rc = 1 && grep -q 'not allowed by the admin' <<<'$out'"
+out=$("$NH_BIN" migrate --pid "$pid" 2>&1); rc=$?
+check "migrate without --to: exit 1" test "$rc" = 1
+
+# --- validate
+sed -e "s|@HOOK_PATH@|$NH_BIN|" -e 's|@STAGE@|poststart|g' \
+	"$NH_SRCDIR/contrib/hooks.d/oci-numa-hook.json.in" > "$tmp/good.json"
+out=$("$NH_BIN" validate --config "$NH_SRCDIR/contrib/oci-numa-hook.conf" --hooks-json "$tmp/good.json" 2>&1); rc=$?
+check "validate: the shipped config and hooks.d template pass" test "$rc" = 0
+check "validate: reports each file ok" test "$(grep -c ': ok' <<<"$out")" = 2
+bad_json() { # NAME SED-EXPRESSION PATTERN
+	sed -e "$2" "$tmp/good.json" > "$tmp/bad.json"
+	out=$("$NH_BIN" validate --config /nonexistent --hooks-json "$tmp/bad.json" 2>&1); rc=$?
+	if [ "$rc" = 1 ] && grep -q -- "$3" <<<"$out"; then ok "validate refuses $1"; else not_ok "validate refuses $1" "exit $rc: $out"; fi
+}
+bad_json "an unanchored annotation pattern" 's|\^oci-numa-hook/nodes\$|oci-numa-hook/nodes|' "is not anchored"
+bad_json "a pattern that never matches the annotation" 's|\^oci-numa-hook/nodes\$|^other$|' "no when.annotations pattern matches"
+bad_json "another schema version" 's|"1.0.0"|"2.0.0"|' '"version" must be "1.0.0"'
+bad_json "a path that does not exist" "s|\"path\": \"[^\"]*\"|\"path\": \"/nonexistent/hook\"|" "is not executable"
+bad_json "stages that differ from the args" 's|"stages": \["poststart"\]|"stages": ["createRuntime"]|' '"stages" must be \["poststart"\]'
+bad_json "an unknown stage" 's|"hook", "poststart"|"hook", "poststop"|' "is not a stage"
+bad_json "not JSON" 's|{|[|' "not"
+printf 'bogus = 1\n' > "$tmp/bad.conf"
+out=$("$NH_BIN" validate --config "$tmp/bad.conf" --hooks-json "$tmp/good.json" 2>&1); rc=$?
+check "validate refuses a bad config naming file and line" bash -c "test $rc = 1 && grep -q 'bad.conf:1: unknown key' <<<'$out'"
+
+tap_end

@@ -25,14 +25,15 @@ static int parse_number(const char *s, size_t len, unsigned nbits, const char *w
 	if (len == 0)
 		return nh_fail(err, NH_EXIT_INVALID, 0, "%s \"%s\": empty item", what,
 			       nh_quote(whole, whole_len, 0));
-	if (len > 1 && s[0] == '0')
-		return nh_fail(err, NH_EXIT_INVALID, 0, "%s \"%s\": \"%s\" has a leading zero",
-			       what, nh_quote(whole, whole_len, 0), nh_quote(s, len, 1));
+	/* Digits first: "0x1" is not a number, not a number with a leading zero. */
 	for (size_t i = 0; i < len; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return nh_fail(err, NH_EXIT_INVALID, 0,
 				       "%s \"%s\": \"%s\" is not a number (expected a list like 0-1,3)",
 				       what, nh_quote(whole, whole_len, 0), nh_quote(s, len, 1));
+	if (len > 1 && s[0] == '0')
+		return nh_fail(err, NH_EXIT_INVALID, 0, "%s \"%s\": \"%s\" has a leading zero",
+			       what, nh_quote(whole, whole_len, 0), nh_quote(s, len, 1));
 	if (!nh_parse_u64(s, len, nbits - 1, &v))
 		return nh_fail(err, NH_EXIT_INVALID, 0, "%s \"%s\": %s is out of range (0-%u)",
 			       what, nh_quote(whole, whole_len, 0), nh_quote(s, len, 1), nbits - 1);

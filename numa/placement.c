@@ -16,7 +16,11 @@ static uint64_t line_page_factor(const char *line, const char *eol)
 
 	while ((k = memmem(k, (size_t)(eol - k), key, sizeof(key) - 1))) {
 		const char *v = k + sizeof(key) - 1;
-		size_t n = strspn(v, "0123456789");
+		size_t n = 0;
+
+		/* Not strspn: the text need not be NUL-terminated at eol. */
+		while (v + n < eol && v[n] >= '0' && v[n] <= '9')
+			n++;
 
 		if (nh_parse_u64(v, n, UINT64_MAX / 1024, &kb) && kb >= 4)
 			return kb / 4;

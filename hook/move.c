@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -11,16 +12,42 @@
 #include "hook/move.h"
 #include "numa/migrate.h"
 #include "numa/placement.h"
+#include "numa/pool.h"
 
 /* The kernel's PID_MAX_LIMIT: one bit per possible pid. */
 #define PID_SPACE (4u * 1024 * 1024)
+/* Processes pinned at once (two descriptors each). */
+#define GROUP_MAX 256
+/* move_pages: a large process is split into ranges of this much address
+ * space, moved by several workers at once. */
+#define RANGE_BYTES (32u * 1024 * 1024)
+
+/* One pinned process of the container. */
+struct proc {
+	pid_t pid;
+	int pidfd;
+	int procfd;
+	bool gone;
+	nh_placement_t *before; /* migrate_pages: numa_maps before the call */
+};
+
+/* One unit of work for a worker. */
+struct task {
+	struct proc *proc;
+	nh_range_t range; /* move_pages only */
+};
 
 struct pass {
 	const nh_move_opts_t *opts;
 	nh_move_stats_t *stats;
-	unsigned long *seen; /* pids handled in this pass */
-	unsigned new_in_round;
 	nh_error_t *err;
+	unsigned long *seen; /* pids handled in this pass */
+	pid_t *fresh;        /* new pids of the current round */
+	size_t n_fresh, cap_fresh;
+	int map[NH_MAX_NODES];
+	pthread_mutex_t lock; /* stats, err, progress */
+	struct task *tasks;
+	size_t n_tasks;
 };
 
 static bool test_and_set(unsigned long *bits, pid_t pid)
@@ -33,11 +60,6 @@ static bool test_and_set(unsigned long *bits, pid_t pid)
 	return was;
 }
 
-static int pidfd_open_nofail(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 /* The process behind pidfd has not exited (a zombie counts as exited). */
 static bool alive(int pidfd)
 {
@@ -46,112 +68,263 @@ static bool alive(int pidfd)
 	return NH_RETRY(poll(&p, 1, 0)) == 0;
 }
 
-static int open_proc_dir(pid_t pid)
+/* Pin pid and check it is (still) the container's. false: skip it. */
+static bool pin(struct pass *p, struct proc *pr)
 {
 	char path[32];
 
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-static int migrate_one(struct pass *p, pid_t pid)
-{
-	const nh_move_opts_t *o = p->opts;
-	_cleanup_close_ int pidfd = pidfd_open_nofail(pid);
-	_cleanup_close_ int procfd = -1;
-	nh_placement_t before = { 0 }, after = { 0 };
-	uint64_t on_from_before, on_from_after;
-	long left;
-
-	if (pidfd < 0) {
-		if (errno == ESRCH) {
-			p->stats->vanished++;
-			return 0;
-		}
-		return nh_fail(p->err, NH_EXIT_SYSTEM, errno, "pidfd_open of process %d", (int)pid);
+	pr->procfd = -1;
+	pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
+	if (pr->pidfd < 0) {
+		p->stats->vanished++;
+		return false;
 	}
 	/* Opened after the pidfd and checked alive after: procfd is this
 	 * process, never a later one that reused the pid. */
-	procfd = open_proc_dir(pid);
-	if (procfd < 0 || !alive(pidfd)) {
+	snprintf(path, sizeof(path), "/proc/%d", (int)pr->pid);
+	pr->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pr->procfd < 0 || !alive(pr->pidfd)) {
 		p->stats->vanished++;
-		return 0;
+		return false;
 	}
-	if (!nh_cgroup_holds_process(o->cgroup, procfd)) {
-		nh_debug("process %d is no longer in cgroup %s; left alone", (int)pid,
-			 o->cgroup->path);
+	if (!nh_cgroup_holds_process(p->opts->cgroup, pr->procfd)) {
+		nh_debug("process %d is no longer in cgroup %s; left alone", (int)pr->pid,
+			 p->opts->cgroup->path);
 		p->stats->left_cgroup++;
-		return 0;
+		return false;
 	}
-	if (nh_nodeset_empty(&o->from)) {
-		/* Nothing can sit on an empty source set: count only. */
-		p->stats->processes++;
-		return 0;
-	}
-	if (nh_placement_read(procfd, &before, p->err) < 0) {
-		if (p->err->status == 0 || !alive(pidfd)) {
-			nh_error_clear(p->err);
-			p->stats->vanished++;
-			return 0;
-		}
-		return nh_prefix(p->err, "process %d", (int)pid);
-	}
-	left = nh_migrate_process(pid, &o->from, &o->to, o->max_retries, p->err);
-	if (left == -ESRCH || !alive(pidfd)) {
-		/* It exited during the call; the pid cannot have been reused
-		 * before the process was reaped, and nothing more is done. */
-		nh_error_clear(p->err);
-		p->stats->vanished++;
-		return 0;
-	}
-	if (left < 0)
-		return -1;
-	if (nh_placement_read(procfd, &after, p->err) < 0) {
-		nh_error_clear(p->err);
-		p->stats->vanished++;
-		return 0;
-	}
-	on_from_before = nh_placement_sum(&before, &o->from);
-	on_from_after = nh_placement_sum(&after, &o->from);
-	p->stats->processes++;
-	p->stats->moved += on_from_before > on_from_after ? on_from_before - on_from_after : 0;
-	p->stats->not_moved += (uint64_t)left;
-	nh_debug("process %d: %llu pages on source nodes before, %llu after, %ld not moved",
-		 (int)pid, (unsigned long long)on_from_before, (unsigned long long)on_from_after,
-		 left);
+	return true;
+}
+
+static void unpin(struct proc *pr)
+{
+	if (pr->pidfd >= 0)
+		close(pr->pidfd);
+	if (pr->procfd >= 0)
+		close(pr->procfd);
+	free(pr->before);
+	pr->pidfd = pr->procfd = -1;
+	pr->before = NULL;
+}
+
+static int add_task(struct pass *p, struct proc *pr, const nh_range_t *range)
+{
+	struct task *t = realloc(p->tasks, (p->n_tasks + 1) * sizeof(*t));
+
+	if (!t)
+		return nh_fail(p->err, NH_EXIT_SYSTEM, ENOMEM, "task list");
+	p->tasks = t;
+	p->tasks[p->n_tasks++] = (struct task){ .proc = pr, .range = range ? *range : (nh_range_t){ 0 } };
 	return 0;
 }
 
-static int visit(pid_t pid, void *data)
+/* The work list of a pinned process: itself, or its ranges. */
+static int plan(struct pass *p, struct proc *pr)
+{
+	nh_range_t *ranges = NULL;
+	size_t n = 0;
+	int r;
+
+	if (p->opts->engine == NH_ENGINE_MIGRATE_PAGES)
+		return add_task(p, pr, NULL);
+	r = nh_maps_read(pr->procfd, RANGE_BYTES, &ranges, &n, p->err);
+	if (r == -ESRCH || (r < 0 && !alive(pr->pidfd))) {
+		nh_error_clear(p->err);
+		pr->gone = true;
+		return 0;
+	}
+	if (r < 0)
+		return nh_prefix(p->err, "process %d", (int)pr->pid);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = add_task(p, pr, &ranges[i]);
+	free(ranges);
+	return r;
+}
+
+static int fail_locked(struct pass *p, const nh_error_t *e)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->err->status == 0)
+		*p->err = *e;
+	pthread_mutex_unlock(&p->lock);
+	return -1;
+}
+
+static int run_migrate_pages(struct pass *p, struct proc *pr)
+{
+	const nh_move_opts_t *o = p->opts;
+	nh_placement_t after = { 0 };
+	nh_error_t e = { 0 };
+	uint64_t t0, us, before_n, after_n;
+	long left;
+
+	pr->before = calloc(1, sizeof(*pr->before));
+	if (!pr->before)
+		return nh_fail(&e, NH_EXIT_SYSTEM, ENOMEM, "placement"), fail_locked(p, &e);
+	if (nh_placement_read(pr->procfd, pr->before, &e) < 0) {
+		if (e.status && alive(pr->pidfd))
+			return nh_prefix(&e, "process %d", (int)pr->pid), fail_locked(p, &e);
+		pr->gone = true;
+		return 0;
+	}
+	t0 = nh_now_ms();
+	left = nh_migrate_process(pr->pid, &o->from, &o->to, o->max_retries, &e);
+	us = (nh_now_ms() - t0) * 1000;
+	if (left == -ESRCH || !alive(pr->pidfd)) {
+		/* It exited during the call; the pid cannot have been reused
+		 * before the process was reaped, and nothing more is done. */
+		pr->gone = true;
+		return 0;
+	}
+	if (left < 0)
+		return fail_locked(p, &e);
+	if (nh_placement_read(pr->procfd, &after, &e) < 0) {
+		pr->gone = true;
+		return 0;
+	}
+	before_n = nh_placement_sum(pr->before, &o->from);
+	after_n = nh_placement_sum(&after, &o->from);
+	pthread_mutex_lock(&p->lock);
+	p->stats->moved += before_n > after_n ? before_n - after_n : 0;
+	p->stats->not_moved += (uint64_t)left;
+	p->stats->calls++;
+	if (us > p->stats->max_call_us)
+		p->stats->max_call_us = us;
+	pthread_mutex_unlock(&p->lock);
+	nh_debug("process %d: %llu pages on source nodes before, %llu after, %ld not moved",
+		 (int)pr->pid, (unsigned long long)before_n, (unsigned long long)after_n, left);
+	return 0;
+}
+
+static int run_move_pages(struct pass *p, struct task *t)
+{
+	const nh_move_opts_t *o = p->opts;
+	nh_batch_opts_t bo = { .map = p->map,
+			       .batch_us = o->batch_us,
+			       .retries = o->max_retries,
+			       .deadline_ms = o->deadline_ms,
+			       .rate = o->rate,
+			       .pidfd = t->proc->pidfd };
+	nh_batch_stats_t bs = { 0 };
+	nh_error_t e = { 0 };
+	int r = nh_batch_move_range(t->proc->pid, &t->range, &bo, &bs, &e);
+
+	if (r == -ESRCH) {
+		t->proc->gone = true;
+		return 0;
+	}
+	if (r < 0)
+		return fail_locked(p, &e);
+	pthread_mutex_lock(&p->lock);
+	p->stats->moved += bs.moved;
+	p->stats->not_moved += bs.not_moved;
+	p->stats->calls += bs.calls;
+	if (bs.max_call_us > p->stats->max_call_us)
+		p->stats->max_call_us = bs.max_call_us;
+	p->stats->budget_hit |= bs.deadline_hit;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static int run_task(size_t index, unsigned worker, void *data)
+{
+	struct pass *p = data;
+	struct task *t = &p->tasks[index];
+	int r;
+
+	if (p->opts->deadline_ms && nh_now_ms() >= p->opts->deadline_ms) {
+		pthread_mutex_lock(&p->lock);
+		p->stats->budget_hit = true;
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
+	r = p->opts->engine == NH_ENGINE_MIGRATE_PAGES ? run_migrate_pages(p, t->proc) :
+							  run_move_pages(p, t);
+	if (r == 0 && p->opts->progress) {
+		pthread_mutex_lock(&p->lock);
+		p->opts->progress(p->stats, p->opts->progress_data);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return r;
+}
+
+/* Pin, plan and move one group of new processes. */
+static int move_group(struct pass *p, pid_t *pids, size_t n)
+{
+	struct proc procs[GROUP_MAX];
+	size_t pinned = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		procs[pinned] = (struct proc){ .pid = pids[i], .pidfd = -1, .procfd = -1 };
+		if (pin(p, &procs[pinned]))
+			pinned++;
+		else
+			unpin(&procs[pinned]);
+	}
+	p->n_tasks = 0;
+	for (size_t i = 0; r == 0 && i < pinned; i++)
+		if (!nh_nodeset_empty(&p->opts->from))
+			r = plan(p, &procs[i]);
+	if (r == 0)
+		r = nh_pool_run(p->opts->workers, p->n_tasks, run_task, p);
+	for (size_t i = 0; i < pinned; i++) {
+		if (procs[i].gone || !alive(procs[i].pidfd))
+			p->stats->vanished++;
+		else
+			p->stats->processes++;
+		unpin(&procs[i]);
+	}
+	return r;
+}
+
+static int collect(pid_t pid, void *data)
 {
 	struct pass *p = data;
 
 	if ((unsigned)pid >= PID_SPACE || test_and_set(p->seen, pid))
 		return 0;
-	p->new_in_round++;
-	if (migrate_one(p, pid) < 0)
-		return -1;
-	if (p->opts->progress)
-		p->opts->progress(p->stats, p->opts->progress_data);
+	if (p->n_fresh == p->cap_fresh) {
+		size_t cap = p->cap_fresh ? p->cap_fresh * 2 : 256;
+		pid_t *bigger = realloc(p->fresh, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return nh_fail(p->err, NH_EXIT_SYSTEM, ENOMEM, "process list");
+		p->fresh = bigger;
+		p->cap_fresh = cap;
+	}
+	p->fresh[p->n_fresh++] = pid;
 	return 0;
 }
 
 int nh_move_cgroup(const nh_move_opts_t *opts, nh_move_stats_t *stats, nh_error_t *err)
 {
 	_cleanup_free_ unsigned long *seen = calloc(PID_SPACE / NH_LONG_BITS, sizeof(unsigned long));
-	struct pass p = { .opts = opts, .stats = stats, .err = err };
+	struct pass p = { .opts = opts, .stats = stats, .err = err, .seen = seen };
+	int r = 0;
 
 	if (!seen)
 		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "process table");
-	p.seen = seen;
-	stats->still_growing = false;
-	for (unsigned round = 0; round < opts->max_rounds; round++) {
-		p.new_in_round = 0;
-		if (nh_cgroup_for_each_process(opts->cgroup, visit, &p, err) < 0)
-			return -1;
-		if (p.new_in_round == 0)
-			return 0;
-	}
+	pthread_mutex_init(&p.lock, NULL);
+	nh_node_map(&opts->from, &opts->to, p.map);
 	stats->still_growing = true;
-	return 0;
+	for (unsigned round = 0; r == 0 && round < opts->max_rounds; round++) {
+		p.n_fresh = 0;
+		r = nh_cgroup_for_each_process(opts->cgroup, collect, &p, err);
+		if (r < 0 || p.n_fresh == 0) {
+			stats->still_growing = false;
+			break;
+		}
+		for (size_t i = 0; r == 0 && i < p.n_fresh; i += GROUP_MAX)
+			r = move_group(&p, p.fresh + i,
+				       p.n_fresh - i < GROUP_MAX ? p.n_fresh - i : GROUP_MAX);
+		if (stats->budget_hit) {
+			stats->still_growing = false;
+			break;
+		}
+	}
+	free(p.fresh);
+	free(p.tasks);
+	pthread_mutex_destroy(&p.lock);
+	return r < 0 ? -1 : 0;
 }

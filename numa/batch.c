@@ -1,0 +1,281 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <numaif.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "numa/batch.h"
+
+/* Pages whose placement one query asks for. */
+#define QUERY_PAGES 1024u
+#define BATCH_MIN 1u
+#define BATCH_MAX 4096u
+#define BATCH_START 64u
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void nh_rate_limit_init(nh_rate_limit_t *rl, uint64_t bytes_per_s)
+{
+	pthread_mutex_init(&rl->lock, NULL);
+	rl->bytes_per_s = bytes_per_s;
+	rl->next_ns = 0;
+}
+
+void nh_rate_limit_take(nh_rate_limit_t *rl, uint64_t bytes)
+{
+	uint64_t now, wait_until;
+
+	if (!rl || rl->bytes_per_s == 0)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	now = now_ns();
+	if (rl->next_ns < now)
+		rl->next_ns = now;
+	wait_until = rl->next_ns;
+	rl->next_ns += bytes * 1000000000u / rl->bytes_per_s;
+	pthread_mutex_unlock(&rl->lock);
+	/* Pay before moving: the caller starts once its share of time came. */
+	if (wait_until > now) {
+		struct timespec ts = { .tv_sec = (time_t)(wait_until / 1000000000u),
+				       .tv_nsec = (long)(wait_until % 1000000000u) };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+}
+
+static bool special_mapping(const char *name)
+{
+	return strcmp(name, "[vsyscall]") == 0 || strcmp(name, "[vvar]") == 0 ||
+	       strcmp(name, "[vdso]") == 0;
+}
+
+int nh_maps_parse(const char *text, size_t len, size_t chunk, nh_range_t **ranges, size_t *n,
+		  nh_error_t *err)
+{
+	const char *end = text + len;
+	size_t count = 0, cap = 0;
+	nh_range_t *out = NULL;
+
+	for (const char *line = text; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		unsigned long long lo, hi;
+		char name[64] = "";
+		char buf[512];
+		size_t l;
+
+		if (!eol)
+			eol = end;
+		l = (size_t)(eol - line) < sizeof(buf) - 1 ? (size_t)(eol - line) : sizeof(buf) - 1;
+		memcpy(buf, line, l);
+		buf[l] = '\0';
+		line = eol + 1;
+		if (l == 0)
+			continue;
+		if (sscanf(buf, "%llx-%llx %*s %*s %*s %*s %63s", &lo, &hi, name) < 2 || hi <= lo) {
+			free(out);
+			return nh_fail(err, NH_EXIT_SYSTEM, 0, "maps: cannot parse \"%s\"",
+				       nh_quote(buf, l, 0));
+		}
+		if (special_mapping(name))
+			continue;
+		for (unsigned long long a = lo; a < hi; a += chunk) {
+			if (count == cap) {
+				nh_range_t *bigger;
+
+				cap = cap ? cap * 2 : 64;
+				bigger = realloc(out, cap * sizeof(*out));
+				if (!bigger) {
+					free(out);
+					return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "maps");
+				}
+				out = bigger;
+			}
+			out[count].start = (uintptr_t)a;
+			out[count].end = (uintptr_t)(hi - a > chunk ? a + chunk : hi);
+			count++;
+		}
+	}
+	*ranges = out;
+	*n = count;
+	return 0;
+}
+
+int nh_maps_read(int proc_dirfd, size_t chunk, nh_range_t **ranges, size_t *n, nh_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = nh_read_file_at(proc_dirfd, "maps", 64u * 1024 * 1024, &text, &len);
+
+	if (r == -ENOENT || r == -ESRCH)
+		return -ESRCH;
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read maps");
+	return nh_maps_parse(text, len, chunk, ranges, n, err);
+}
+
+void nh_node_map(const nh_nodeset_t *from, const nh_nodeset_t *to, int map[NH_MAX_NODES])
+{
+	unsigned weight = nh_nodeset_count(to), i = 0;
+
+	for (unsigned n = 0; n < NH_MAX_NODES; n++)
+		map[n] = -1;
+	if (weight == 0)
+		return;
+	for (int f = nh_nodeset_next(from, 0); f >= 0; f = nh_nodeset_next(from, (unsigned)f + 1)) {
+		unsigned k = i++ % weight;
+		int t = nh_nodeset_next(to, 0);
+
+		while (k-- > 0)
+			t = nh_nodeset_next(to, (unsigned)t + 1);
+		map[f] = t;
+	}
+}
+
+static long sys_move_pages(pid_t pid, unsigned long count, void **pages, const int *nodes,
+			   int *status, int flags)
+{
+	return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
+}
+
+static bool alive(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd < 0 || NH_RETRY(poll(&p, 1, 0)) == 0;
+}
+
+/* Per-call work state, sized for one query. */
+struct batch_buf {
+	void *pages[QUERY_PAGES];
+	int status[QUERY_PAGES];
+	void *sel[QUERY_PAGES];
+	int nodes[QUERY_PAGES];
+	int sel_status[QUERY_PAGES];
+};
+
+static int call_error(pid_t pid, const char *what, nh_error_t *err)
+{
+	if (errno == ESRCH)
+		return -ESRCH;
+	if (errno == EACCES)
+		return nh_fail(err, NH_EXIT_SYSTEM, EACCES,
+			       "move_pages of process %d (%s): a target node is outside the "
+			       "process's cpuset",
+			       (int)pid, what);
+	if (errno == EPERM)
+		return nh_fail(err, NH_EXIT_SYSTEM, EPERM,
+			       "move_pages of process %d refused (the hook needs CAP_SYS_NICE)",
+			       (int)pid);
+	return nh_fail(err, NH_EXIT_SYSTEM, errno, "move_pages of process %d (%s)", (int)pid, what);
+}
+
+/* Move sel[0..k) to nodes[0..k) in adaptive sub-batches. */
+static int move_selected(pid_t pid, struct batch_buf *b, size_t k, unsigned *batch,
+			 const nh_batch_opts_t *o, int flags, nh_batch_stats_t *st, nh_error_t *err)
+{
+	for (size_t j = 0; j < k;) {
+		size_t cnt = k - j < *batch ? k - j : *batch;
+		uint64_t t0, us;
+		long r;
+
+		if (o->deadline_ms && nh_now_ms() >= o->deadline_ms) {
+			st->deadline_hit = true;
+			return 0;
+		}
+		nh_rate_limit_take(o->rate, cnt * NH_PAGE_SIZE);
+		if (!alive(o->pidfd))
+			return -ESRCH;
+		t0 = now_ns();
+		r = sys_move_pages(pid, cnt, &b->sel[j], &b->nodes[j], &b->sel_status[j], flags);
+		us = (now_ns() - t0) / 1000;
+		if (r < 0)
+			return call_error(pid, "move", err);
+		st->calls++;
+		if (us > st->max_call_us)
+			st->max_call_us = us;
+		if (us < o->batch_us / 2 && *batch < BATCH_MAX)
+			*batch *= 2;
+		else if (us > o->batch_us && *batch > BATCH_MIN)
+			*batch /= 2;
+		j += cnt;
+	}
+	return 0;
+}
+
+int nh_batch_move_range(pid_t pid, const nh_range_t *range, const nh_batch_opts_t *o,
+			nh_batch_stats_t *st, nh_error_t *err)
+{
+	_cleanup_free_ struct batch_buf *b = malloc(sizeof(*b));
+	unsigned batch = BATCH_START;
+	int flags = MPOL_MF_MOVE_ALL;
+
+	if (!b)
+		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "move_pages buffers");
+	for (uintptr_t addr = range->start; addr < range->end;) {
+		size_t n = 0, k = 0;
+		long r;
+
+		for (; n < QUERY_PAGES && addr < range->end; n++, addr += NH_PAGE_SIZE)
+			b->pages[n] = (void *)addr;
+		if (!alive(o->pidfd))
+			return -ESRCH;
+		r = sys_move_pages(pid, n, b->pages, NULL, b->status, 0);
+		if (r < 0)
+			return call_error(pid, "query", err);
+		for (size_t i = 0; i < n; i++) {
+			int node = b->status[i];
+
+			/* Negative: not present, or not movable; neither is ours to count. */
+			if (node >= 0 && node < NH_MAX_NODES && o->map[node] >= 0) {
+				b->sel[k] = b->pages[i];
+				b->nodes[k] = o->map[node];
+				k++;
+			}
+		}
+		for (unsigned attempt = 0; k > 0 && attempt <= o->retries; attempt++) {
+			size_t still = 0;
+
+			r = move_selected(pid, b, k, &batch, o, flags, st, err);
+			if (r == -1 && flags == MPOL_MF_MOVE_ALL && err->errnum == EPERM) {
+				/* Without CAP_SYS_NICE: pages shared with others stay. */
+				nh_error_clear(err);
+				flags = MPOL_MF_MOVE;
+				r = move_selected(pid, b, k, &batch, o, flags, st, err);
+			}
+			if (r < 0)
+				return (int)r;
+			/* The truth is where the pages are now: a huge page moves
+			 * whole with its first address, the others report busy. */
+			if (sys_move_pages(pid, k, b->sel, NULL, b->sel_status, 0) < 0)
+				return call_error(pid, "query", err);
+			for (size_t i = 0; i < k; i++) {
+				if (b->sel_status[i] == b->nodes[i]) {
+					st->moved++;
+				} else if (b->sel_status[i] >= 0 &&
+					   o->map[b->sel_status[i]] >= 0) {
+					b->sel[still] = b->sel[i];
+					b->nodes[still] = b->nodes[i];
+					still++;
+				}
+			}
+			k = still;
+			if (st->deadline_hit)
+				break;
+		}
+		st->not_moved += k;
+		if (st->deadline_hit)
+			return 0;
+	}
+	return 0;
+}

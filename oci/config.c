@@ -64,7 +64,7 @@ bool nh_engine_parse(const char *s, enum nh_engine *out)
 	return true;
 }
 
-static bool parse_overrides(char *v, unsigned *out)
+static bool parse_overrides(const char *value, unsigned *out)
 {
 	static const struct {
 		const char *name;
@@ -74,7 +74,11 @@ static bool parse_overrides(char *v, unsigned *out)
 		     { "on-error", NH_OVERRIDE_ON_ERROR },
 		     { "engine", NH_OVERRIDE_ENGINE } };
 	char *save = NULL;
+	/* strtok_r writes into its string; the caller quotes value in messages. */
+	_cleanup_free_ char *v = strdup(value);
 
+	if (!v)
+		return false;
 	if (strcmp(v, "all") == 0) {
 		*out = NH_OVERRIDE_ALL;
 		return true;

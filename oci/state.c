@@ -26,6 +26,10 @@ int nh_json_precheck(const char *text, size_t len, const char *what, nh_error_t 
 				in_string = false;
 		} else if (c == '"') {
 			in_string = true;
+		} else if (c == '/') {
+			/* yajl_tree_parse allows comments, where a quote would hide
+			 * nesting from this count. JSON has none. */
+			return nh_fail(err, NH_EXIT_INVALID, 0, "%s: comments are not JSON", what);
 		} else if (c == '{' || c == '[') {
 			if (++depth > NH_JSON_DEPTH_MAX)
 				return nh_fail(err, NH_EXIT_INVALID, 0,
@@ -65,6 +69,10 @@ static int parse_pid(yajl_val v, pid_t *out, nh_error_t *err)
 	return 0;
 }
 
+/* More annotations under our prefix than any request needs; bounds the
+ * duplicate check below. */
+#define ANNOTATIONS_MAX 64
+
 static int parse_annotations(yajl_val obj, nh_state_t *st, nh_error_t *err)
 {
 	size_t n = YAJL_GET_OBJECT(obj)->len;
@@ -84,6 +92,10 @@ static int parse_annotations(yajl_val obj, nh_state_t *st, nh_error_t *err)
 			return nh_fail(err, NH_EXIT_INVALID, 0,
 				       "OCI state: annotation \"%s\" is given twice",
 				       nh_quote(key, strlen(key), 0));
+		if (st->n_annotations == ANNOTATIONS_MAX)
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "OCI state: more than %d annotations under " NH_ANNOTATION_PREFIX,
+				       ANNOTATIONS_MAX);
 		a = realloc(st->annotations, (st->n_annotations + 1) * sizeof(*a));
 		if (!a)
 			return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "OCI state");
@@ -130,12 +142,17 @@ int nh_state_parse(const char *text, size_t len, nh_state_t *st, nh_error_t *err
 		const char *key = YAJL_GET_OBJECT(root)->keys[i];
 		yajl_val v = YAJL_GET_OBJECT(root)->values[i];
 
-		for (size_t j = 0; j < i; j++)
-			for (size_t k = 0; k < NH_ARRAY_SIZE(known); k++)
-				if (strcmp(key, known[k]) == 0 &&
-				    strcmp(YAJL_GET_OBJECT(root)->keys[j], key) == 0)
-					r = nh_fail(err, NH_EXIT_INVALID, 0,
-						    "OCI state: key \"%s\" is given twice", key);
+		bool is_known = false;
+
+		/* Only known keys are checked for duplicates: a check of every
+		 * key against every other is quadratic in a 1 MiB state. */
+		for (size_t k = 0; k < NH_ARRAY_SIZE(known); k++)
+			if (strcmp(key, known[k]) == 0)
+				is_known = true;
+		for (size_t j = 0; is_known && j < i; j++)
+			if (strcmp(YAJL_GET_OBJECT(root)->keys[j], key) == 0)
+				r = nh_fail(err, NH_EXIT_INVALID, 0,
+					    "OCI state: key \"%s\" is given twice", key);
 		if (r < 0)
 			break;
 		if (strcmp(key, "id") == 0)

@@ -9,6 +9,7 @@
 
 #define ROUNDS_MAX 100
 #define RETRIES_MAX 100
+#define WORKERS_MAX 64
 
 void nh_config_defaults(nh_config_t *cfg)
 {
@@ -18,6 +19,12 @@ void nh_config_defaults(nh_config_t *cfg)
 	cfg->default_on_error = NH_ON_ERROR_FAIL;
 	cfg->default_mems = NH_MEMS_SET;
 	cfg->default_engine = NH_ENGINE_MIGRATE_PAGES;
+	cfg->allowed_engines = NH_ENGINES_ALL;
+	cfg->batch_ms = 5;
+	/* Below the 60 s timeout of the shipped hooks.d files, so that a
+	 * long migration stops cleanly and reports before the runtime kills
+	 * the hook. */
+	cfg->time_budget_ms = 50000;
 	cfg->max_rounds = 8;
 	cfg->max_retries = 3;
 	cfg->log_level = NH_LOG_INFO;
@@ -58,10 +65,61 @@ bool nh_on_error_parse(const char *s, enum nh_on_error *out)
 
 bool nh_engine_parse(const char *s, enum nh_engine *out)
 {
-	if (strcmp(s, "migrate_pages") != 0)
+	if (strcmp(s, "migrate_pages") == 0)
+		*out = NH_ENGINE_MIGRATE_PAGES;
+	else if (strcmp(s, "move_pages") == 0)
+		*out = NH_ENGINE_MOVE_PAGES;
+	else
 		return false;
-	*out = NH_ENGINE_MIGRATE_PAGES;
 	return true;
+}
+
+const char *nh_engine_name(enum nh_engine e)
+{
+	return e == NH_ENGINE_MOVE_PAGES ? "move_pages" : "migrate_pages";
+}
+
+bool nh_rate_parse(const char *s, uint64_t *bytes_per_s)
+{
+	static const char units[] = "KMGT";
+	size_t digits = strspn(s, "0123456789");
+	uint64_t v, scale = 1;
+
+	if (s[digits] != '\0') {
+		const char *u = strchr(units, s[digits]);
+
+		if (!u || s[digits + 1] != '\0')
+			return false;
+		scale = 1ull << (10 * (u - units + 1));
+	}
+	if (!nh_parse_u64(s, digits, UINT64_MAX, &v) || v == 0 || v > (1ull << 40) / scale)
+		return false;
+	*bytes_per_s = v * scale;
+	return true;
+}
+
+static bool parse_engines(char *v, unsigned *out)
+{
+	char *save = NULL;
+
+	*out = 0;
+	for (char *item = strtok_r(v, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		enum nh_engine e;
+
+		if (!nh_engine_parse(nh_strip(item), &e))
+			return false;
+		*out |= 1u << e;
+	}
+	return *out != 0;
+}
+
+static bool parse_rate_or_unlimited(const char *v, uint64_t *out)
+{
+	if (strcmp(v, "unlimited") == 0) {
+		*out = 0;
+		return true;
+	}
+	return nh_rate_parse(v, out);
 }
 
 static bool parse_overrides(const char *value, unsigned *out)
@@ -72,7 +130,8 @@ static bool parse_overrides(const char *value, unsigned *out)
 	} keys[] = { { "from", NH_OVERRIDE_FROM },
 		     { "mems", NH_OVERRIDE_MEMS },
 		     { "on-error", NH_OVERRIDE_ON_ERROR },
-		     { "engine", NH_OVERRIDE_ENGINE } };
+		     { "engine", NH_OVERRIDE_ENGINE },
+		     { "rate", NH_OVERRIDE_RATE } };
 	char *save = NULL;
 	/* strtok_r writes into its string; the caller quotes value in messages. */
 	_cleanup_free_ char *v = strdup(value);
@@ -138,7 +197,7 @@ static int parse_line(char *line, const char *name, unsigned lineno, nh_config_t
 		return 0;
 	} else if (strcmp(key, "allow-annotation-override") == 0) {
 		ok = parse_overrides(value, &cfg->overrides);
-		expected = "all, none, or a list of from,mems,on-error,engine";
+		expected = "all, none, or a list of from,mems,on-error,engine,rate";
 	} else if (strcmp(key, "default-on-error") == 0) {
 		ok = nh_on_error_parse(value, &cfg->default_on_error);
 		expected = "fail or warn";
@@ -147,7 +206,29 @@ static int parse_line(char *line, const char *name, unsigned lineno, nh_config_t
 		expected = "set or keep";
 	} else if (strcmp(key, "default-engine") == 0) {
 		ok = nh_engine_parse(value, &cfg->default_engine);
-		expected = "migrate_pages";
+		expected = "migrate_pages or move_pages";
+	} else if (strcmp(key, "allowed-engines") == 0) {
+		ok = parse_engines(value, &cfg->allowed_engines);
+		expected = "a list of migrate_pages,move_pages";
+	} else if (strcmp(key, "default-rate") == 0) {
+		ok = parse_rate_or_unlimited(value, &cfg->default_rate);
+		expected = "unlimited or a rate in bytes per second like 512M or 2G";
+	} else if (strcmp(key, "max-rate") == 0) {
+		ok = parse_rate_or_unlimited(value, &cfg->max_rate);
+		expected = "unlimited or a rate in bytes per second like 512M or 2G";
+	} else if (strcmp(key, "workers") == 0) {
+		ok = strcmp(value, "auto") == 0 ? (cfg->workers = 0, true) :
+						  parse_count(value, WORKERS_MAX, &cfg->workers);
+		expected = "auto or a number from 1 to 64";
+	} else if (strcmp(key, "batch-time-ms") == 0) {
+		ok = parse_count(value, 1000, &cfg->batch_ms);
+		expected = "a number from 1 to 1000";
+	} else if (strcmp(key, "time-budget-ms") == 0) {
+		unsigned ms = 0;
+
+		ok = strcmp(value, "none") == 0 || parse_count(value, 3600000, &ms);
+		cfg->time_budget_ms = ms;
+		expected = "none or a number of milliseconds from 1 to 3600000";
 	} else if (strcmp(key, "max-rounds") == 0) {
 		ok = parse_count(value, ROUNDS_MAX, &cfg->max_rounds);
 		expected = "a number from 1 to 100";

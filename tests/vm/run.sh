@@ -8,6 +8,7 @@
 # Groups (default: all):
 #   two   2 nodes x 512 MiB, one CPU each
 #   four  4 nodes x 512 MiB: nodes 0-2 one CPU each, node 3 memory-only
+#   perf  (not run by default) the hook against migratepages, like two
 # Prints "PASS: vm/NAME", "FAIL: vm/NAME — why" or "SKIP: vm/NAME — why" per
 # test, measurement lines starting with '#', and a closing
 # "vm: N passed, N failed, N skipped".  A VM that hangs, panics or reports
@@ -66,6 +67,7 @@ group_tests() {
 	case $1 in
 	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order" ;;
 	four) echo "from-to-relative from-subset memory-only auto" ;;
+	perf) echo "perf-compare" ;;  # not run by default: measurements only
 	*) return 1 ;;
 	esac
 }
@@ -74,7 +76,7 @@ group_tests() {
 topology() {
 	local n node_args=() cpus nodes
 	case $1 in
-	two)
+	two | perf)
 		cpus=2 nodes=2
 		for n in 0 1; do
 			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")

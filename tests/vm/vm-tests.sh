@@ -341,3 +341,60 @@ t_v2_write_order() {
 	[ $((m_end - m_at_write)) -le $((pages / 100)) ] || fail "the cpuset.mems write or the sweep still moved $((m_end - m_at_write)) pages"
 	expect_on_node 1 99 "$(cg_pages "$CG")" "container pages after"
 }
+
+# Not part of check-vm (run.sh perf): the hook against numactl's
+# migratepages on the same 64 MiB workload in the same VM, three rounds,
+# alternating which goes first.  Reports times; fails only if either leaves
+# pages behind.
+t_perf_compare() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	for round in 1 2 3; do
+		for who in $( [ $((round % 2)) = 1 ] && echo "migratepages hook" || echo "hook migratepages"); do
+			container_up runc "perf-$round-$who" --anon 64 --threads 2
+			t0=$(now_ms)
+			if [ "$who" = hook ]; then
+				hook_run poststart "$BUNDLE" "$(runc --root /run/runc state "perf-$round-$who")" "$conf" "$NH_RUN/hook.err" ||
+					fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
+			else
+				while read -r p; do
+					migratepages "$p" 0 1 || fail "migratepages $p failed"
+				done <"$CG/cgroup.procs"
+			fi
+			t1=$(now_ms)
+			after=$(cg_pages "$CG")
+			note "round $round $who: $(ms_between "$t0" "$t1") ms for $(field pages "$after") pages ($after)"
+			expect_on_node 1 99 "$after" "$who round $round"
+			runc --root /run/runc delete -f "perf-$round-$who" >/dev/null 2>&1
+		done
+	done
+	# Where the hook's time goes: its migrate_pages and cpuset.mems writes, timed.
+	container_up runc perf-trace --anon 64 --threads 2
+	state=$(runc --root /run/runc state perf-trace)
+	t0=$(now_ms)
+	(cd "$BUNDLE" && printf '%s' "$state" | env -i strace -f -tt -T -o "$NH_RUN/trace" \
+		-e trace=execve,migrate_pages,write,exit_group "$NH_HOOK" hook poststart --config "$conf" 2>/dev/null) ||
+		fail "hook under strace failed"
+	t1=$(now_ms)
+	note "hook under strace: $(ms_between "$t0" "$t1") ms"
+	grep -v 'write(2,' "$NH_RUN/trace" | while read -r line; do note "strace: $line"; done
+	# Fixed costs: the same run again with nothing left to move, and a
+	# container without the annotation (the fast path).
+	for i in 1 2; do
+		t0=$(now_ms)
+		hook_run poststart "$BUNDLE" "$state" "$conf" "$NH_RUN/hook.err" || fail "second hook run failed"
+		t1=$(now_ms)
+		note "hook again, nothing left to move: $(ms_between "$t0" "$t1") ms ($(summary_of "$NH_RUN/hook.err" | sed 's/.*summary //'))"
+	done
+	plain=$(echo "$state" | sed 's/"oci-numa-hook\/nodes"/"x"/')
+	t0=$(now_ms)
+	hook_run poststart "$BUNDLE" "$plain" "$conf" "$NH_RUN/hook.err" || fail "no-annotation run failed"
+	t1=$(now_ms)
+	t2=$(now_ms)
+	/bin/true
+	t3=$(now_ms)
+	note "no annotation: $(ms_between "$t0" "$t1") ms (exec of /bin/true: $(ms_between "$t2" "$t3") ms)"
+}

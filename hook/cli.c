@@ -143,7 +143,7 @@ static int cmd_status_run(struct target *t, bool json)
 }
 
 enum { OPT_PID = 256, OPT_CGROUP, OPT_ROOT, OPT_JSON, OPT_TO, OPT_FROM, OPT_MEMS, OPT_DRY_RUN,
-       OPT_CONFIG, OPT_HOOKS_JSON };
+       OPT_CONFIG, OPT_HOOKS_JSON, OPT_ENGINE, OPT_RATE };
 
 static const struct option target_options[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
@@ -156,13 +156,15 @@ static const struct option target_options[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "hooks-json", required_argument, NULL, OPT_HOOKS_JSON },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	struct target target;
 	bool json, dry_run;
-	const char *to, *from, *mems, *config;
+	const char *to, *from, *mems, *config, *engine, *rate;
 	const char *hooks_json[16];
 	size_t n_hooks_json;
 };
@@ -209,6 +211,12 @@ static int parse_args(const char *cmd, int argc, char **argv, const int *allowed
 			break;
 		case OPT_CONFIG:
 			a->config = optarg;
+			break;
+		case OPT_ENGINE:
+			a->engine = optarg;
+			break;
+		case OPT_RATE:
+			a->rate = optarg;
 			break;
 		case OPT_HOOKS_JSON:
 			if (a->n_hooks_json == NH_ARRAY_SIZE(a->hooks_json))
@@ -261,7 +269,7 @@ static void show_progress(const nh_move_stats_t *stats, void *data)
  * the same admin rules apply. */
 static int build_request(const struct args *a, nh_config_t *cfg, nh_place_t *p, nh_error_t *err)
 {
-	nh_annotation_t ann[3];
+	nh_annotation_t ann[5];
 	nh_state_t st = { .annotations = ann };
 
 	ann[st.n_annotations++] = (nh_annotation_t){ (char *)NH_ANNOTATION_NODES, (char *)a->to };
@@ -271,8 +279,14 @@ static int build_request(const struct args *a, nh_config_t *cfg, nh_place_t *p, 
 	if (a->mems)
 		ann[st.n_annotations++] =
 			(nh_annotation_t){ (char *)NH_ANNOTATION_PREFIX "mems", (char *)a->mems };
+	if (a->engine)
+		ann[st.n_annotations++] =
+			(nh_annotation_t){ (char *)NH_ANNOTATION_PREFIX "engine", (char *)a->engine };
+	if (a->rate)
+		ann[st.n_annotations++] =
+			(nh_annotation_t){ (char *)NH_ANNOTATION_PREFIX "rate", (char *)a->rate };
 	/* The operator is not an untrusted annotation: every option may set
-	 * what it names; allowed-nodes still binds. */
+	 * what it names; allowed-nodes, allowed-engines and max-rate still bind. */
 	cfg->overrides = NH_OVERRIDE_ALL;
 	return nh_request_parse(&st, cfg, &p->req, err);
 }
@@ -326,12 +340,16 @@ static int migrate_run(struct args *a)
 	printf("\nAfter (MiB):\n");
 	nh_survey_print_table(&after, stdout);
 	printf("\nmigrate: moved %llu pages (%.1f MiB) of %u processes from node %s to node %s in "
-	       "%llu ms (%.1f MiB/s); not moved %llu\n",
+	       "%llu ms (%.1f MiB/s, engine %s, longest call %.1f ms); not moved %llu\n",
 	       (unsigned long long)p.stats.moved, MIB(p.stats.moved), p.stats.processes,
 	       FMT(&p.from, f), FMT(&p.target, t), (unsigned long long)ms,
-	       ms ? MIB(p.stats.moved) * 1000.0 / (double)ms : 0.0,
-	       (unsigned long long)p.stats.not_moved);
-	if (p.stats.not_moved > 0)
+	       ms ? MIB(p.stats.moved) * 1000.0 / (double)ms : 0.0, nh_engine_name(p.req.engine),
+	       (double)p.stats.max_call_us / 1000.0, (unsigned long long)p.stats.not_moved);
+	if (p.stats.budget_hit)
+		nh_fail(&err, NH_EXIT_SYSTEM, 0,
+			"stopped at the time budget of %llu ms (time-budget-ms) with pages left",
+			(unsigned long long)cfg.time_budget_ms);
+	else if (p.stats.not_moved > 0)
 		nh_fail(&err, NH_EXIT_SYSTEM, 0, "%llu pages could not be moved to node %s",
 			(unsigned long long)p.stats.not_moved, t);
 out:
@@ -348,7 +366,7 @@ out:
 int nh_cmd_migrate(int argc, char **argv)
 {
 	static const int allowed[] = { OPT_PID, OPT_CGROUP, OPT_ROOT, OPT_TO, OPT_FROM,
-				       OPT_MEMS, OPT_DRY_RUN, OPT_CONFIG, 0 };
+				       OPT_MEMS, OPT_DRY_RUN, OPT_CONFIG, OPT_ENGINE, OPT_RATE, 0 };
 	struct args a = { 0 };
 	int r;
 

@@ -56,15 +56,23 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 		nh_nodeset_clear(&mems_now);
 	nh_error_clear(err);
 	nh_info("summary stage=%s cgroup=%s nodes=%s from=%s processes=%u moved=%llu "
-		"not_moved=%llu mems=%s cpuset.mems=%s ms=%llu",
+		"not_moved=%llu mems=%s cpuset.mems=%s engine=%s max_call_us=%llu ms=%llu",
 		opts->stage, p.cg.path, FMT(&p.target, t), FMT(&p.from, f), p.stats.processes,
 		(unsigned long long)p.stats.moved, (unsigned long long)p.stats.not_moved,
 		nh_mems_mode_name(p.req.mems), p.cg.has_cpuset ? FMT(&mems_now, m) : "-",
+		nh_engine_name(p.req.engine), (unsigned long long)p.stats.max_call_us,
 		(unsigned long long)(nh_now_ms() - start));
 	if (p.stats.still_growing)
 		nh_warn("new processes kept appearing in cgroup %s after %u rounds; the last ones "
 			"were not migrated",
 			p.cg.path, cfg->max_rounds);
+	if (p.stats.budget_hit) {
+		nh_fail(err, NH_EXIT_SYSTEM, 0,
+			"stopped at the time budget of %llu ms (time-budget-ms) with pages left "
+			"to move; run the hook again or oci-numa-hook migrate to finish",
+			(unsigned long long)cfg->time_budget_ms);
+		goto out;
+	}
 	if (p.stats.not_moved > 0) {
 		nh_fail(err, NH_EXIT_SYSTEM, 0,
 			"%llu pages could not be moved to node %s after %u retries",

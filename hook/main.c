@@ -17,6 +17,7 @@ static void usage(FILE *out)
 		"Usage: oci-numa-hook hook STAGE [--config FILE]\n"
 		"       oci-numa-hook status TARGET [--json]\n"
 		"       oci-numa-hook migrate TARGET --to NODES [--from NODES] [--mems set|keep]\n"
+		"                             [--engine migrate_pages|move_pages] [--rate BYTES/S]\n"
 		"                             [--dry-run] [--config FILE]\n"
 		"       oci-numa-hook validate [--config FILE] [--hooks-json FILE]...\n"
 		"       oci-numa-hook --help | --version\n"

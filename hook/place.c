@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "hook/place.h"
+#include "numa/pool.h"
 
 #define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
 
@@ -117,6 +118,20 @@ static int check_reachable(nh_place_t *r, nh_error_t *err)
 			       "would silently leave out node %s; run the hook outside that cpuset",
 			       FMT(&mine, a), FMT(&outside, b));
 
+	if (r->req.engine == NH_ENGINE_MOVE_PAGES && r->req.mems == NH_MEMS_KEEP &&
+	    r->cg.has_cpuset) {
+		nh_nodeset_t mems;
+
+		if (nh_cgroup_read_mems(&r->cg, false, &mems, err) < 0)
+			return -1;
+		nh_nodeset_andnot(&outside, &r->target, &mems);
+		if (!nh_nodeset_empty(&outside))
+			return nh_fail(err, NH_EXIT_INVALID, 0,
+				       "%s: engine move_pages with mems=keep cannot place pages on "
+				       "node %s, outside the container's cpuset.mems %s (use "
+				       "mems=set or engine migrate_pages)",
+				       r->nodes_what, FMT(&outside, a), FMT(&mems, b));
+	}
 	if (r->req.mems == NH_MEMS_SET) {
 		nh_nodeset_t parent;
 
@@ -172,26 +187,58 @@ int nh_place_resolve(nh_place_t *p, nh_error_t *err)
 	return check_reachable(p, err);
 }
 
+/* move_pages refuses target nodes outside the task's cpuset, even for root:
+ * widen the cgroup's mems to old and new before moving (widening moves
+ * nothing). Sets *widened and *orig when it did. */
+static int widen_mems(nh_place_t *p, nh_nodeset_t *orig, bool *widened, nh_error_t *err)
+{
+	nh_nodeset_t wide;
+
+	*widened = false;
+	if (p->req.engine != NH_ENGINE_MOVE_PAGES || !p->cg.has_cpuset)
+		return 0;
+	if (nh_cgroup_read_mems(&p->cg, false, orig, err) < 0)
+		return -1;
+	if (nh_nodeset_subset(&p->target, orig))
+		return 0;
+	nh_nodeset_or(&wide, orig, &p->target);
+	if (nh_cgroup_write_mems(&p->cg, &wide, err) < 0)
+		return -1;
+	*widened = true;
+	return 0;
+}
+
 int nh_place_run(nh_place_t *p, nh_error_t *err)
 {
+	const nh_config_t *cfg = p->cfg;
 	nh_move_opts_t mo = { .cgroup = &p->cg,
 			      .from = p->from,
 			      .to = p->target,
-			      .max_rounds = p->cfg->max_rounds,
-			      .max_retries = p->cfg->max_retries,
+			      .engine = p->req.engine,
+			      .workers = cfg->workers ? cfg->workers : nh_pool_cpus(8),
+			      .max_rounds = cfg->max_rounds,
+			      .max_retries = cfg->max_retries,
+			      .batch_us = cfg->batch_ms * 1000,
+			      .deadline_ms = cfg->time_budget_ms ? nh_now_ms() + cfg->time_budget_ms : 0,
 			      .progress = p->progress,
 			      .progress_data = p->progress_data };
 	nh_move_stats_t sweep = { 0 };
+	nh_rate_limit_t rate;
+	nh_nodeset_t orig;
+	bool widened;
 
 	memset(&p->stats, 0, sizeof(p->stats));
-	if (nh_move_cgroup(&mo, &p->stats, err) < 0)
+	nh_rate_limit_init(&rate, p->req.rate);
+	if (p->req.rate)
+		mo.rate = &rate;
+	if (widen_mems(p, &orig, &widened, err) < 0 || nh_move_cgroup(&mo, &p->stats, err) < 0)
 		return -1;
 	if (p->req.mems == NH_MEMS_KEEP)
-		return 0;
+		return widened ? nh_cgroup_write_mems(&p->cg, &orig, err) : 0;
 	if (nh_cgroup_enable_memory_migrate(&p->cg, err) < 0 ||
 	    nh_cgroup_write_mems(&p->cg, &p->target, err) < 0)
 		return -1;
-	if (nh_nodeset_empty(&p->from))
+	if (nh_nodeset_empty(&p->from) || p->stats.budget_hit)
 		return 0;
 	/* Processes that allocated or appeared meanwhile. */
 	mo.progress = NULL;
@@ -200,6 +247,10 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 	p->stats.moved += sweep.moved;
 	p->stats.not_moved = sweep.not_moved;
 	p->stats.vanished += sweep.vanished;
+	p->stats.calls += sweep.calls;
+	if (sweep.max_call_us > p->stats.max_call_us)
+		p->stats.max_call_us = sweep.max_call_us;
 	p->stats.still_growing = sweep.still_growing;
+	p->stats.budget_hit = sweep.budget_hit;
 	return 0;
 }

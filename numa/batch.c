@@ -237,7 +237,8 @@ int nh_batch_move_range(pid_t pid, const nh_range_t *range, const nh_batch_opts_
 			int node = b->status[i];
 
 			/* Negative: not present, or not movable; neither is ours to count. */
-			if (node >= 0 && node < NH_MAX_NODES && o->map[node] >= 0) {
+			if (node >= 0 && node < NH_MAX_NODES && o->map[node] >= 0 &&
+			    o->map[node] != node) {
 				b->sel[k] = b->pages[i];
 				b->nodes[k] = o->map[node];
 				k++;
@@ -260,10 +261,13 @@ int nh_batch_move_range(pid_t pid, const nh_range_t *range, const nh_batch_opts_
 			if (sys_move_pages(pid, k, b->sel, NULL, b->sel_status, 0) < 0)
 				return call_error(pid, "query", err);
 			for (size_t i = 0; i < k; i++) {
-				if (b->sel_status[i] == b->nodes[i]) {
+				int now = b->sel_status[i];
+
+				if (now == b->nodes[i]) {
 					st->moved++;
-				} else if (b->sel_status[i] >= 0 &&
-					   o->map[b->sel_status[i]] >= 0) {
+				} else if (now >= 0 && now < NH_MAX_NODES &&
+					   o->map[now] == b->nodes[i]) {
+					/* Still on a node whose pages go to this target. */
 					b->sel[still] = b->sel[i];
 					b->nodes[still] = b->nodes[i];
 					still++;

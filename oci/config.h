@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -14,7 +15,8 @@
 
 enum nh_mems_mode { NH_MEMS_SET, NH_MEMS_KEEP };
 enum nh_on_error { NH_ON_ERROR_FAIL, NH_ON_ERROR_WARN };
-enum nh_engine { NH_ENGINE_MIGRATE_PAGES };
+enum nh_engine { NH_ENGINE_MIGRATE_PAGES, NH_ENGINE_MOVE_PAGES };
+#define NH_ENGINES_ALL ((1u << NH_ENGINE_MIGRATE_PAGES) | (1u << NH_ENGINE_MOVE_PAGES))
 
 /* Annotations an admin may allow to override the defaults. */
 enum nh_override {
@@ -22,7 +24,8 @@ enum nh_override {
 	NH_OVERRIDE_MEMS = 1 << 1,
 	NH_OVERRIDE_ON_ERROR = 1 << 2,
 	NH_OVERRIDE_ENGINE = 1 << 3,
-	NH_OVERRIDE_ALL = (1 << 4) - 1,
+	NH_OVERRIDE_RATE = 1 << 4,
+	NH_OVERRIDE_ALL = (1 << 5) - 1,
 };
 
 typedef struct nh_config {
@@ -32,6 +35,12 @@ typedef struct nh_config {
 	enum nh_on_error default_on_error;
 	enum nh_mems_mode default_mems;
 	enum nh_engine default_engine;
+	unsigned allowed_engines; /* bit (1 << engine) per engine annotations may choose */
+	uint64_t default_rate;    /* move_pages bytes per second; 0: no cap */
+	uint64_t max_rate;        /* the most an annotation may ask; 0: no limit */
+	unsigned workers;         /* 0: one per CPU the hook may use, up to 8 */
+	unsigned batch_ms;        /* move_pages: aim for calls this long */
+	uint64_t time_budget_ms;  /* stop migrating after this long; 0: no limit */
 	unsigned max_rounds;  /* process collection rounds */
 	unsigned max_retries; /* migrate_pages calls for pages not moved */
 	enum nh_log_level log_level;
@@ -50,6 +59,10 @@ void nh_config_free(nh_config_t *cfg);
 bool nh_mems_mode_parse(const char *s, enum nh_mems_mode *out);
 bool nh_on_error_parse(const char *s, enum nh_on_error *out);
 bool nh_engine_parse(const char *s, enum nh_engine *out);
+const char *nh_engine_name(enum nh_engine e);
+/* A byte rate: digits with an optional K, M, G or T (powers of 1024), more
+ * than 0 and at most 1T. */
+bool nh_rate_parse(const char *s, uint64_t *bytes_per_s);
 const char *nh_mems_mode_name(enum nh_mems_mode m);
 
 #endif

@@ -42,6 +42,7 @@ int nh_request_parse(const nh_state_t *st, const nh_config_t *cfg, nh_request_t 
 	req->mems = cfg->default_mems;
 	req->on_error = cfg->default_on_error;
 	req->engine = cfg->default_engine;
+	req->rate = cfg->default_rate;
 
 	if (!nh_state_annotation(st, NH_ANNOTATION_NODES))
 		return nh_fail(err, NH_EXIT_INVALID, 0, "annotation %s is missing",
@@ -79,13 +80,34 @@ int nh_request_parse(const nh_state_t *st, const nh_config_t *cfg, nh_request_t 
 				    0 : bad_value(key, value, "expected fail or warn", err);
 		} else if (strcmp(name, "engine") == 0) {
 			needs = NH_OVERRIDE_ENGINE;
-			r = nh_engine_parse(value, &req->engine) ?
-				    0 : bad_value(key, value,
-						  "unknown engine (this version has migrate_pages)", err);
+			if (!nh_engine_parse(value, &req->engine))
+				r = bad_value(key, value, "expected migrate_pages or move_pages", err);
+			else if (!(cfg->allowed_engines & (1u << req->engine)))
+				r = bad_value(key, value,
+					      "this engine is not allowed by the admin configuration "
+					      "(allowed-engines)",
+					      err);
+			else
+				r = 0;
+		} else if (strcmp(name, "rate") == 0) {
+			needs = NH_OVERRIDE_RATE;
+			if (!nh_rate_parse(value, &req->rate))
+				r = bad_value(key, value,
+					      "expected bytes per second like 512M or 2G (K, M, G, T: "
+					      "powers of 1024; at most 1T)",
+					      err);
+			else if (cfg->max_rate && req->rate > cfg->max_rate)
+				r = nh_fail(err, NH_EXIT_INVALID, 0,
+					    "annotation %s=\"%s\": more than the admin's max-rate of "
+					    "%llu bytes per second",
+					    key, nh_quote(value, strlen(value), 0),
+					    (unsigned long long)cfg->max_rate);
+			else
+				r = 0;
 		} else {
 			return nh_fail(err, NH_EXIT_INVALID, 0,
 				       "unknown annotation %s (known: nodes, from, mems, on-error, "
-				       "engine)",
+				       "engine, rate)",
 				       nh_quote(key, strlen(key), 0));
 		}
 		if (r < 0)

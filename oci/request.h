@@ -25,6 +25,7 @@ typedef struct nh_request {
 	enum nh_mems_mode mems;
 	enum nh_on_error on_error;
 	enum nh_engine engine;
+	uint64_t rate; /* bytes per second, 0: no cap */
 } nh_request_t;
 
 /* Only the on-error choice, so that a later failure can be judged even when

@@ -77,7 +77,7 @@ strace -f -qq -e trace=migrate_pages -o "$tmp/mig.trace" "$NH_BIN" migrate --pid
 check "migrate: exit 0" test "$rc" = 0
 check "migrate: migrate_pages called for the workload" grep -qE "migrate_pages\($pid," "$tmp/mig.trace"
 check "migrate: before and after tables" bash -c "grep -q '^Before (MiB):' '$tmp/mig.out' && grep -q '^After (MiB):' '$tmp/mig.out'"
-check "migrate: closing line with pages, time and rate" grep -qE '^migrate: moved [0-9]+ pages .* in [0-9]+ ms \(.* MiB/s\); not moved 0$' "$tmp/mig.out"
+check "migrate: closing line with pages, time and rate" grep -qE '^migrate: moved [0-9]+ pages .* in [0-9]+ ms \(.* MiB/s, engine migrate_pages, longest call .* ms\); not moved 0$' "$tmp/mig.out"
 check "migrate: cpuset.mems is the target" test "$(cat "$CG/cpuset.mems")" = "$node"
 if $v1; then
 	check "migrate: cpuset.memory_migrate set" test "$(cat "$CG/cpuset.memory_migrate")" = 1

@@ -11,7 +11,7 @@
 #       run every input of the seed corpus once (regression check).
 set -euo pipefail
 
-mode=replay seconds=60 bindir= srcdir=
+mode=replay seconds=60 bindir='' srcdir=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mode) mode=$2; shift 2 ;;

@@ -18,9 +18,15 @@ int nh_json_precheck(const char *text, size_t len, const char *what, nh_error_t 
 		char c = text[i];
 
 		if (in_string) {
-			if (escaped)
+			if (escaped) {
 				escaped = false;
-			else if (c == '\\')
+				/* yajl decodes it into a NUL byte that cuts the C string:
+				 * "1\u0000,5" would be read as "1". */
+				if (c == 'u' && len - i > 4 && memcmp(text + i + 1, "0000", 4) == 0)
+					return nh_fail(err, NH_EXIT_INVALID, 0,
+						       "%s: a string contains an escaped NUL (\\u0000)",
+						       what);
+			} else if (c == '\\')
 				escaped = true;
 			else if (c == '"')
 				in_string = false;

@@ -69,7 +69,9 @@ static int parse_pid(yajl_val v, pid_t *out, nh_error_t *err)
 			       YAJL_IS_NUMBER(v) ? "a non-integer or out-of-range number" :
 						   "another type");
 	pid = YAJL_GET_INTEGER(v);
-	if (pid <= 0 || pid > INT32_MAX)
+	/* 0 is how crun says "no process" (createContainer, poststop), as runc
+	 * leaves pid out; the hook refuses both where it needs a process. */
+	if (pid < 0 || pid > INT32_MAX)
 		return nh_fail(err, NH_EXIT_INVALID, 0, "OCI state: \"pid\" %lld is out of range", pid);
 	*out = (pid_t)pid;
 	return 0;

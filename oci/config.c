@@ -25,6 +25,7 @@ void nh_config_defaults(nh_config_t *cfg)
 	 * long migration stops cleanly and reports before the runtime kills
 	 * the hook. */
 	cfg->time_budget_ms = 50000;
+	cfg->verify_cgroup_id = true;
 	cfg->max_rounds = 8;
 	cfg->max_retries = 3;
 	cfg->log_level = NH_LOG_INFO;
@@ -235,6 +236,10 @@ static int parse_line(char *line, const char *name, unsigned lineno, nh_config_t
 	} else if (strcmp(key, "max-retries") == 0) {
 		ok = parse_count(value, RETRIES_MAX, &cfg->max_retries);
 		expected = "a number from 1 to 100";
+	} else if (strcmp(key, "verify-cgroup-id") == 0) {
+		ok = strcmp(value, "yes") == 0 || strcmp(value, "no") == 0;
+		cfg->verify_cgroup_id = strcmp(value, "no") != 0;
+		expected = "yes or no";
 	} else if (strcmp(key, "log-level") == 0) {
 		ok = nh_log_level_parse(value, &cfg->log_level);
 		expected = "error, warn, info or debug";

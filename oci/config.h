@@ -41,6 +41,7 @@ typedef struct nh_config {
 	unsigned workers;         /* 0: one per CPU the hook may use, up to 8 */
 	unsigned batch_ms;        /* move_pages: aim for calls this long */
 	uint64_t time_budget_ms;  /* stop migrating after this long; 0: no limit */
+	bool verify_cgroup_id;    /* the container's cgroup path must name its id */
 	unsigned max_rounds;  /* process collection rounds */
 	unsigned max_retries; /* migrate_pages calls for pages not moved */
 	enum nh_log_level log_level;

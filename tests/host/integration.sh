@@ -14,16 +14,19 @@ command -v strace >/dev/null || bail "strace is missing (Debian package strace)"
 WORKLOAD="$NH_BUILDDIR/tests/host/workload"
 
 tmp=$(mktemp -d)
-CG="$root/oci-numa-hook-test-$$"
-OUT="$root/oci-numa-hook-outside-$$"
+# Runtimes name a container's cgroup after its id; the hook checks that.
+ID=abcdef0123456789
+TOP="$root/oci-numa-hook-test-$$"
+CG="$TOP/ctr-$ID"
+OUT="$TOP/outside"
 cleanup() {
-	remove_cgroup "$CG"; remove_cgroup "$OUT"
+	remove_cgroup "$TOP"
 	[ -n "${root_pid:-}" ] && kill "$root_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-make_cgroup "$CG"; make_cgroup "$CG/sub"; make_cgroup "$OUT"
+make_cgroup "$TOP"; make_cgroup "$CG"; make_cgroup "$CG/sub"; make_cgroup "$OUT"
 v1=false; [ -f "$CG/cpuset.memory_migrate" ] && v1=true
 $v1 && echo 0 > "$CG/cpuset.memory_migrate"
 online=$(cat /sys/devices/system/node/has_memory)
@@ -65,7 +68,7 @@ expect() { # NAME RC PATTERN: exit status and exactly one line matching PATTERN
 
 # --- the no-annotation path: exit 0, silent, reads nothing from /proc or /sys
 strace -f -qq -e trace=openat,open -o "$tmp/noann.trace" "$NH_BIN" hook createRuntime \
-	--config "$cfg" <<<"$(state abcdef0123456789 "$main_pid" '{"other":"x"}')" > "$tmp/noann.out" 2>&1
+	--config "$cfg" <<<"$(state $ID "$main_pid" '{"other":"x"}')" > "$tmp/noann.out" 2>&1
 rc=$?
 check "no annotation: exit 0" test "$rc" = 0
 check "no annotation: prints nothing" test ! -s "$tmp/noann.out"
@@ -77,7 +80,7 @@ fi
 check "no annotation: config file not even read" bash -c "! grep -q '$cfg' '$tmp/noann.trace'"
 
 # --- every process of the tree, one migrate_pages per thread group
-run_state=$(state abcdef0123456789 "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\"")")
+run_state=$(state $ID "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\"")")
 strace -f -qq -e trace=migrate_pages -o "$tmp/mig.trace" "$NH_BIN" hook poststart --config "$cfg" \
 	<<<"$run_state" > "$tmp/mig.out" 2>&1
 rc=$?
@@ -106,17 +109,17 @@ check "log file has the summary with the short id and stage" \
 	grep -qE '^oci-numa-hook\[abcdef012345\]: info: summary stage=poststart ' "$log"
 
 for stage in prestart createRuntime; do
-	run_hook "$stage" "$(state abcdef0123456789 "$main_pid" "$(ann "$online")")"
+	run_hook "$stage" "$(state $ID "$main_pid" "$(ann "$online")")"
 	expect "stage $stage: exit 0 and one summary line" 0 "summary stage=$stage .*processes=2"
 done
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann all)")"
+run_hook poststart "$(state $ID "$main_pid" "$(ann all)")"
 expect "nodes=all: exit 0" 0 "summary .*nodes=$online "
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann auto)")"
+run_hook poststart "$(state $ID "$main_pid" "$(ann auto)")"
 expect "nodes=auto: the nodes local to the container's CPUs" 0 "summary .*nodes=$online "
 
 # --- the move_pages engine walks the same processes, and only them
 strace -f -qq -e trace=move_pages,migrate_pages -o "$tmp/mp.trace" "$NH_BIN" hook poststart --config "$cfg" \
-	<<<"$(state abcdef0123456789 "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\",\"oci-numa-hook/engine\":\"move_pages\",\"oci-numa-hook/rate\":\"1G\"")")" > "$tmp/mp.out" 2>&1
+	<<<"$(state $ID "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\",\"oci-numa-hook/engine\":\"move_pages\",\"oci-numa-hook/rate\":\"1G\"")")" > "$tmp/mp.out" 2>&1
 rc=$?
 check "engine=move_pages rate=1G: exit 0" test "$rc" = 0
 check "engine=move_pages: summary names the engine" grep -q "engine=move_pages " "$tmp/mp.out"
@@ -127,21 +130,21 @@ mp_outsiders() { ! mp_called "$out_pid" && ! mp_called "$root_pid"; }
 check "engine=move_pages: never touches processes outside" mp_outsiders
 check "engine=move_pages: no migrate_pages call" bash -c "! grep -q '^[0-9]* *migrate_pages' '$tmp/mp.trace'"
 check "engine=move_pages: nothing counted as moved when pages are already in place" grep -q " moved=0 " "$tmp/mp.out"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/engine":"fastest"')")"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/engine":"fastest"')")"
 expect "unknown engine: exit 1" 1 'annotation oci-numa-hook/engine="fastest": expected migrate_pages or move_pages'
 printf 'allowed-engines = migrate_pages\n' > "$tmp/engines.conf"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/engine":"move_pages"')")" "$tmp/engines.conf"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/engine":"move_pages"')")" "$tmp/engines.conf"
 expect "engine the admin did not allow: exit 1" 1 "not allowed by the admin configuration \(allowed-engines\)"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/rate":"5X"')")"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/rate":"5X"')")"
 expect "malformed rate: exit 1" 1 'annotation oci-numa-hook/rate="5X": expected bytes per second'
 printf 'max-rate = 100M\n' > "$tmp/rate.conf"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/rate":"1G"')")" "$tmp/rate.conf"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/rate":"1G"')")" "$tmp/rate.conf"
 expect "rate above the admin's max-rate: exit 1" 1 "more than the admin's max-rate of 104857600 bytes per second"
 
 # --- mems=keep leaves the cgroup alone
 if $v1; then
 	echo 0 > "$CG/cpuset.memory_migrate"
-	run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")"
+	run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")"
 	expect "mems=keep: exit 0" 0 "summary .*mems=keep"
 	check "mems=keep: cpuset.memory_migrate untouched" test "$(cat "$CG/cpuset.memory_migrate")" = 0
 fi
@@ -149,7 +152,7 @@ fi
 # --- refusals change nothing
 before_mems=$(cat "$CG/cpuset.mems")
 $v1 && echo 0 > "$CG/cpuset.memory_migrate"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$absent")")"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$absent")")"
 expect "node $absent (not on this host): exit 1 naming it and the nodes with memory" 1 \
 	"error: annotation oci-numa-hook/nodes=\"$absent\": node $absent is not online or has no memory \(nodes with memory: $online\)"
 check "refused request: cpuset.mems unchanged" test "$(cat "$CG/cpuset.mems")" = "$before_mems"
@@ -157,36 +160,64 @@ if $v1; then
 	check "refused request: cpuset.memory_migrate unchanged" test "$(cat "$CG/cpuset.memory_migrate")" = 0
 fi
 
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$absent" ',"oci-numa-hook/on-error":"warn"')")"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$absent" ',"oci-numa-hook/on-error":"warn"')")"
 expect "on-error=warn: exit 0 with one warning" 0 "warn: annotation .*node $absent is not online.*on-error=warn"
 
 printf 'allowed-nodes = %s\n' "$absent" > "$tmp/allow.conf"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online")")" "$tmp/allow.conf"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online")")" "$tmp/allow.conf"
 expect "admin allowed-nodes excludes the node: exit 1" 1 "oci-numa-hook/nodes=\"$online\": node $online is not allowed by the admin configuration"
 
 printf 'allow-annotation-override = none\n' > "$tmp/nooverride.conf"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")" "$tmp/nooverride.conf"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")" "$tmp/nooverride.conf"
 expect "admin forbids overrides: mems annotation refused" 1 "annotation oci-numa-hook/mems is not allowed by the admin"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$online" ',"oci-numa-hook/on-error":"warn"')")" "$tmp/nooverride.conf"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/on-error":"warn"')")" "$tmp/nooverride.conf"
 expect "admin forbids overrides: on-error=warn cannot soften a refusal" 1 "annotation oci-numa-hook/on-error is not allowed"
 
 printf 'default-on-error = warn\n' > "$tmp/warn.conf"
-run_hook poststart "$(state abcdef0123456789 "$main_pid" "$(ann "$absent")")" "$tmp/warn.conf"
+run_hook poststart "$(state $ID "$main_pid" "$(ann "$absent")")" "$tmp/warn.conf"
 expect "admin default-on-error=warn: exit 0 with one warning" 0 "warn: annotation .*node $absent"
 
 # --- processes that are not a container
-run_hook poststart "$(state abcdef0123456789 "$root_pid" "$(ann "$online")")"
+run_hook poststart "$(state $ID "$root_pid" "$(ann "$online")")"
 expect "pid in the root cgroup: exit 1" 1 "process $root_pid is in the root cgroup"
 out=$( (echo "$BASHPID" > "$CG/cgroup.procs" && exec "$NH_BIN" hook poststart --config "$cfg" \
-	<<<"$(state abcdef0123456789 "$main_pid" "$(ann "$online")")") 2>&1)
+	<<<"$(state $ID "$main_pid" "$(ann "$online")")") 2>&1)
 rc=$?; lines=$(printf '%s' "$out" | grep -c .)
 expect "container pid in the hook's own cgroup: exit 1" 1 "is in the hook's own cgroup"
 dead=$(sh -c 'echo $$'); 
-run_hook poststart "$(state abcdef0123456789 "$dead" "$(ann "$online")")"
+run_hook poststart "$(state $ID "$dead" "$(ann "$online")")"
 expect "pid of a process that exited: exit 2" 2 "container process $dead does not exist"
-run_hook poststart '{"id":"abcdef0123456789","status":"stopped","annotations":{"oci-numa-hook/nodes":"0"}}'
+run_hook poststart '{"id":"$ID","status":"stopped","annotations":{"oci-numa-hook/nodes":"0"}}'
 expect "annotated state without a pid: exit 1" 1 "OCI state has no \"pid\""
-run_hook poststop "$(state abcdef0123456789 "$main_pid" "$(ann "$online")")"
+run_hook poststop "$(state $ID "$main_pid" "$(ann "$online")")"
 expect "unknown stage: exit 1" 1 "unknown stage \"poststop\""
+
+# --- a pid that is not the named container's (e.g. reused): refused, untouched
+$v1 && echo 0 > "$OUT/cpuset.memory_migrate"
+strace -f -qq -e trace=migrate_pages -o "$tmp/reuse.trace" "$NH_BIN" hook poststart --config "$cfg" \
+	<<<"$(state "$ID" "$out_pid" "$(ann "$online")")" > "$tmp/reuse.out" 2>&1
+rc=$?; out=$(cat "$tmp/reuse.out"); lines=$(grep -c . <<<"$out")
+expect "pid whose cgroup does not name the container: exit 1" 1 "which does not name container $ID: the pid may belong to another process"
+check "pid of another container: no migrate_pages call" test ! -s "$tmp/reuse.trace"
+if $v1; then
+	check "pid of another container: its cgroup untouched" test "$(cat "$OUT/cpuset.memory_migrate")" = 0
+fi
+printf 'verify-cgroup-id = no\n' > "$tmp/noverify.conf"
+run_hook poststart "$(state "$ID" "$out_pid" "$(ann "$online" ',"oci-numa-hook/mems":"keep"')")" "$tmp/noverify.conf"
+expect "verify-cgroup-id = no: a runtime with other cgroup names is served" 0 "summary "
+run_hook poststart "$(printf '{"pid":%s,"annotations":{"oci-numa-hook/nodes":"0"}}' "$main_pid")"
+expect "annotated state without an id: exit 1" 1 'OCI state has no "id"'
+
+# --- processes that keep forking: bounded rounds, then a clear warning
+(echo "$BASHPID" > "$CG/cgroup.procs" && exec bash -c 'while :; do sleep 5 & done') </dev/null >/dev/null 2>&1 &
+forker=$!
+sleep 0.3
+printf 'max-rounds = 3\nlog-level = warn\n' > "$tmp/rounds.conf"
+start=$(date +%s)
+run_hook poststart "$(state "$ID" "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\"")")" "$tmp/rounds.conf"
+took=$(( $(date +%s) - start ))
+kill "$forker" 2>/dev/null
+expect "processes forking without end: exit 0 and one warning" 0 "new processes kept appearing in cgroup .* after 3 rounds"
+check "processes forking without end: the hook stops within 10 s (took ${took}s)" test "$took" -le 10
 
 tap_end

@@ -97,7 +97,8 @@ topology() {
 # Boot one VM; the serial console goes to LOG.  Watches it: kills the VM when
 # it panics, when the whole run exceeds LIMIT seconds, or when no result line
 # appeared for a test's time limit plus a margin.  Echoes result and '#' lines
-# as they come.  Sets vm_end to how it ended: poweroff | panic | timeout | exited.
+# as they come.  Writes how it ended to LOG.end: poweroff | panic | exited |
+# "killed: why".
 boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 	local topo=$1 append=$2 log=$3 limit=$4 qpid start last_change seen=0 now count shown=0
 	# shellcheck disable=SC2046 # topology prints words on purpose
@@ -122,9 +123,9 @@ boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 		if grep -qa 'Kernel panic' "$log"; then
 			vm_end=panic
 		elif [ $((now - start)) -gt "$limit" ]; then
-			vm_end=timeout
+			vm_end="killed: still running after the group's limit of $limit s"
 		elif [ $((now - last_change)) -gt $((test_limit + 60)) ]; then
-			vm_end=timeout
+			vm_end="killed: hung, no result line for $((now - last_change)) s"
 		else
 			continue
 		fi
@@ -137,6 +138,7 @@ boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 	if [ "$vm_end" = exited ] && tr -d '\r' <"$log" | grep -qa '^nh-vm: done'; then
 		vm_end=poweroff
 	fi
+	echo "$vm_end" >"$log.end"
 }
 
 # Print the result and measurement lines of LOG after the first SHOWN lines
@@ -185,7 +187,8 @@ for group in "${groups[@]}"; do
 	elif [ -z "$ended" ] && [ "$(wc -c <"$log")" -eq 0 ]; then
 		why="VM printed nothing"
 	elif [ -z "$ended" ]; then
-		why="VM did not finish (hung or killed after $((SECONDS - t0)) s; last line: $(tr -d '\r' <"$log" | grep -av '^$' | tail -n 1))"
+		why="VM did not finish ($(cat "$log.end" 2>/dev/null || echo "ended") after $((SECONDS - t0)) s;"
+		why="$why last console line: $(tr -d '\r' <"$log" | grep -av -e '^$' -e 'terminating on signal' | tail -n 1))"
 	else
 		why="VM finished without a result for it"
 	fi

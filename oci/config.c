@@ -99,10 +99,14 @@ bool nh_rate_parse(const char *s, uint64_t *bytes_per_s)
 	return true;
 }
 
-static bool parse_engines(char *v, unsigned *out)
+static bool parse_engines(const char *value, unsigned *out)
 {
 	char *save = NULL;
+	/* strtok_r writes into its string; the caller quotes value in messages. */
+	_cleanup_free_ char *v = strdup(value);
 
+	if (!v)
+		return false;
 	*out = 0;
 	for (char *item = strtok_r(v, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		enum nh_engine e;

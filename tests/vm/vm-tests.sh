@@ -398,3 +398,75 @@ t_perf_compare() {
 	t3=$(now_ms)
 	note "no annotation: $(ms_between "$t0" "$t1") ms (exec of /bin/true: $(ms_between "$t2" "$t3") ms)"
 }
+
+# The batched move_pages engine (annotation engine=move_pages): every page
+# moves although move_pages refuses targets outside the task's cpuset (the
+# engine must widen cpuset.mems first); with rate=16M, 32 MiB cannot take
+# less than ~2 s.
+t_move_pages_engine() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "1", "oci-numa-hook/engine": "move_pages"'
+	container_up runc batch --anon 64 --threads 2 --child 8
+	before=$(cg_pages "$CG")
+	t0=$(now_ms)
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state batch)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
+	t1=$(now_ms)
+	after=$(cg_pages "$CG")
+	note "before: $before; after: $after in $(ms_between "$t0" "$t1") ms; cpuset.mems=$(cat "$CG/cpuset.mems"); $(summary_of "$NH_RUN/hook.err" | sed 's/.*summary //')"
+	[ "$(field N0 "$after")" = 0 ] || fail "move_pages engine left pages on node 0: $after"
+	[ "$(cat "$CG/cpuset.mems")" = 1 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 1"
+
+	C_ANNOT='"oci-numa-hook/nodes": "1", "oci-numa-hook/engine": "move_pages", "oci-numa-hook/rate": "16M"'
+	container_up runc rated --anon 32 --threads 2
+	t0=$(now_ms)
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state rated)" "$conf" "$NH_RUN/hook.err" ||
+		fail "rated hook failed: $(hook_error "$NH_RUN/hook.err")"
+	t1=$(now_ms)
+	ms=$(ms_between "$t0" "$t1")
+	after=$(cg_pages "$CG")
+	note "rate 16M: $after in $ms ms; $(summary_of "$NH_RUN/hook.err" | sed 's/.*summary //')"
+	[ "$(field N0 "$after")" = 0 ] || fail "rated move left pages on node 0: $after"
+	mib=$(awk -v p="$(field pages "$after")" 'BEGIN { printf "%d", p * 4096 / 1048576 }')
+	[ "$ms" -ge $((mib * 1000 * 9 / 160)) ] || fail "$mib MiB moved in $ms ms: faster than the 16M/s cap"
+}
+
+# The operator commands against the truth: `status` reports the same
+# per-node pages as nh-pages, `migrate ID --to 1` moves them all.
+t_cli_status_migrate() {
+	need_hook
+	C_MEMS=0
+	container_up runc cli --anon 64 --threads 2 --child 8
+	truth=$(cg_pages "$CG")
+	"$NH_HOOK" status cli >"$NH_RUN/status.txt" 2>&1 || fail "status failed: $(cat "$NH_RUN/status.txt")"
+	"$NH_HOOK" status cli --json >"$NH_RUN/status.json" 2>&1 || fail "status --json failed: $(cat "$NH_RUN/status.json")"
+	note "truth: $truth"
+	note "status --json: $(cat "$NH_RUN/status.json")"
+	status_matches "$truth" "$NH_RUN/status.json"
+	t0=$(now_ms)
+	"$NH_HOOK" migrate cli --to 1 >"$NH_RUN/migrate.txt" 2>&1 || fail "migrate failed: $(cat "$NH_RUN/migrate.txt")"
+	t1=$(now_ms)
+	after=$(cg_pages "$CG")
+	note "$(grep -a 'moved' "$NH_RUN/migrate.txt" | tail -n 1)"
+	note "after migrate ($(ms_between "$t0" "$t1") ms): $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
+	[ "$(field N0 "$after")" = 0 ] || fail "migrate left pages on node 0: $after"
+	[ "$(cat "$CG/cpuset.mems")" = 1 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 1"
+	"$NH_HOOK" status cli --json >"$NH_RUN/status.json" 2>&1 || fail "status --json failed: $(cat "$NH_RUN/status.json")"
+	status_matches "$after" "$NH_RUN/status.json"
+}
+
+# Fails unless the total_pages of a `status --json` agree with an nh-pages
+# line within 1% on nodes 0 and 1.
+status_matches() { # NH-PAGES-LINE JSON-FILE
+	totals=$(sed -n 's/.*"total_pages":{"0":\([0-9]*\),"1":\([0-9]*\)}.*/\1 \2/p' "$2")
+	[ -n "$totals" ] || fail "no total_pages for nodes 0 and 1 in: $(cat "$2")"
+	s0=${totals% *}
+	s1=${totals#* }
+	all=$(field pages "$1")
+	if ! near "$s0" "$(field N0 "$1")" "$all" || ! near "$s1" "$(field N1 "$1")" "$all"; then
+		fail "status says node0=$s0 node1=$s1 pages, nh-pages says $1"
+	fi
+}

@@ -234,6 +234,61 @@ static int append_region(char *buf, size_t size, size_t used, const struct regio
 	return n < 0 || (size_t)n >= size - used ? -1 : n;
 }
 
+/* The stall probe: every millisecond write one page of the anon region
+ * (walking through it), and keep the longest gap beyond the 1 ms sleep.
+ * A page under migration blocks the write until it has moved, so the gap
+ * is what the workload feels.  PATH gets "max_us=N samples=N" whenever the
+ * maximum grows; creating PATH.reset starts a new measurement. */
+struct probe_arg {
+	char *addr;
+	size_t len;
+	const char *path;
+};
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void *probe(void *arg)
+{
+	const struct probe_arg *p = arg;
+	struct timespec ms = { 0, 1000 * 1000 };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off = 0;
+	long long last = now_us(), max = 0, samples = 0;
+	char reset[4096], text[128];
+
+	snprintf(reset, sizeof(reset), "%s.reset", p->path);
+	write_ready(p->path, "max_us=0 samples=0");
+	for (;;) {
+		long long t, gap;
+
+		nanosleep(&ms, NULL);
+		p->addr[off]++;
+		off = (off + page) % p->len;
+		t = now_us();
+		gap = t - last - 1000;
+		last = t;
+		samples++;
+		if (access(reset, F_OK) == 0) {
+			unlink(reset);
+			max = 0;
+			samples = 0;
+			gap = 0;
+			write_ready(p->path, "max_us=0 samples=0");
+		}
+		if (gap > max) {
+			max = gap;
+			snprintf(text, sizeof(text), "max_us=%lld samples=%lld", max, samples);
+			write_ready(p->path, text);
+		}
+	}
+	return NULL;
+}
+
 static void sleep_forever(void)
 {
 	for (;;)
@@ -251,10 +306,12 @@ static void usage(void)
 {
 	fputs("usage: nh-workload [--anon MIB] [--thp MIB] [--file MIB] [--file-path PATH]\n"
 	      "                   [--threads N] [--child MIB] [--wait FILE] [--ready FILE]\n"
-	      "                   [--interleave NODE,NODE...]\n"
+	      "                   [--interleave NODE,NODE...] [--probe FILE]\n"
 	      "  Maps and touches the given MiB of each kind (threads share the work), forks a\n"
 	      "  child that touches --child MiB of its own, reports readiness, then sleeps.\n"
-	      "  --wait FILE: wait until FILE exists before allocating anything.\n",
+	      "  --wait FILE: wait until FILE exists before allocating anything.\n"
+	      "  --probe FILE: a thread writes the anon memory every ms and keeps the\n"
+	      "  longest stall in FILE (\"max_us=N samples=N\"); FILE.reset restarts it.\n",
 	      stdout);
 }
 
@@ -265,11 +322,12 @@ int main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },   { "file-path", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' }, { "child", required_argument, NULL, 'c' },
 		{ "wait", required_argument, NULL, 'w' },   { "ready", required_argument, NULL, 'r' },
-		{ "interleave", required_argument, NULL, 'i' },
+		{ "interleave", required_argument, NULL, 'i' }, { "probe", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'H' },         { NULL, 0, NULL, 0 },
 	};
 	unsigned long anon_mib = 0, thp_mib = 0, file_mib = 0, child_mib = 0, nthreads = 4;
-	const char *file_path = NULL, *wait_path = NULL, *ready_path = NULL, *interleave_nodes = NULL;
+	const char *file_path = NULL, *wait_path = NULL, *ready_path = NULL, *interleave_nodes = NULL,
+		   *probe_path = NULL;
 	char default_file[64], text[1024];
 	struct region regions[3];
 	int fds[2], opt, used;
@@ -287,6 +345,7 @@ int main(int argc, char **argv)
 		case 'w': wait_path = optarg; break;
 		case 'r': ready_path = optarg; break;
 		case 'i': interleave_nodes = optarg; break;
+		case 'P': probe_path = optarg; break;
 		case 'H': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -341,6 +400,18 @@ int main(int argc, char **argv)
 	for (unsigned long i = 1; i < nthreads; i++) {
 		pthread_t t;
 		errno = pthread_create(&t, NULL, sleeper, NULL);
+		if (errno)
+			die("pthread_create");
+	}
+
+	if (probe_path) {
+		static struct probe_arg parg;
+		pthread_t t;
+
+		if (!regions[0].addr)
+			die("--probe needs --anon memory to write to");
+		parg = (struct probe_arg){ regions[0].addr, regions[0].len, probe_path };
+		errno = pthread_create(&t, NULL, probe, &parg);
 		if (errno)
 			die("pthread_create");
 	}

@@ -171,6 +171,11 @@ int nh_cgroup_open_path(const char *path, nh_cgroup_t *cg, nh_error_t *err)
 {
 	memset(cg, 0, sizeof(*cg));
 	cg->dirfd = -1;
+	if (!nh_cgroup_path_is_clean(path, strlen(path)))
+		return nh_fail(err, NH_EXIT_INVALID, 0,
+			       "cgroup path \"%s\" must be absolute, without \".\", \"..\" or empty "
+			       "components",
+			       nh_quote(path, strlen(path), 0));
 	if (init_libcgroup(err) < 0)
 		return -1;
 	/* The cpuset hierarchy on v1 and hybrid hosts, else the unified one. */
@@ -182,8 +187,9 @@ int nh_cgroup_open_path(const char *path, nh_cgroup_t *cg, nh_error_t *err)
 			return -1;
 	}
 	cg->path = strdup(path);
-	if (!cg->path || finish_open(cg, err) < 0) {
+	if (!cg->path)
 		nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+	if (!cg->path || finish_open(cg, err) < 0) {
 		nh_cgroup_close(cg);
 		return -1;
 	}

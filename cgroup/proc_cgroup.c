@@ -22,8 +22,7 @@ static bool list_has(const char *list, size_t len, const char *word)
 	return false;
 }
 
-/* A path as the kernel prints it: absolute, no empty, "." or ".." component. */
-static bool path_is_clean(const char *p, size_t len)
+bool nh_cgroup_path_is_clean(const char *p, size_t len)
 {
 	if (len == 0 || p[0] != '/' || memchr(p, '\0', len))
 		return false;
@@ -45,7 +44,7 @@ static int set_path(char **slot, const char *p, size_t len, nh_error_t *err)
 {
 	if (*slot)
 		return nh_fail(err, NH_EXIT_SYSTEM, 0, "/proc/<pid>/cgroup: hierarchy listed twice");
-	if (!path_is_clean(p, len))
+	if (!nh_cgroup_path_is_clean(p, len))
 		return nh_fail(err, NH_EXIT_SYSTEM, 0, "/proc/<pid>/cgroup: unexpected path \"%s\"",
 			       nh_quote(p, len, 0));
 	*slot = strndup(p, len);

@@ -22,6 +22,9 @@ void nh_proc_cgroup_free(nh_proc_cgroup_t *pc);
  * there is one (hybrid and v1 hosts), else the unified one. *v1 tells which. */
 const char *nh_proc_cgroup_cpuset_path(const nh_proc_cgroup_t *pc, bool *v1);
 
+/* A path as the kernel prints it: absolute, no empty, "." or ".." component. */
+bool nh_cgroup_path_is_clean(const char *p, size_t len);
+
 /* true if path is inside (or equal to) the cgroup at root. */
 bool nh_cgroup_path_within(const char *path, const char *root);
 

@@ -55,6 +55,10 @@ out=$("$NH_BIN" status nosuch --root "$tmp/runc" 2>&1); rc=$?
 check "unknown id: exit 1 naming it" bash -c "test $rc = 1 && grep -q 'no container with id \"nosuch\"' <<<'$out'"
 out=$("$NH_BIN" status ../etc --root "$tmp/runc" 2>&1); rc=$?
 check "an id with a slash is refused" test "$rc" = 1
+out=$("$NH_BIN" status --cgroup "$cgpath/../.." 2>&1); rc=$?
+check "status --cgroup with '..': exit 1, refused" bash -c "test $rc = 1 && grep -q 'must be absolute, without' <<<'$out'"
+out=$("$NH_BIN" status --cgroup /no-such-cgroup-here 2>&1); rc=$?
+check "status --cgroup that does not exist: exit 2 naming it" bash -c "test $rc = 2 && grep -q 'cannot open cgroup .*/no-such-cgroup-here' <<<'$out'"
 out=$("$NH_BIN" status 2>&1); rc=$?
 check "status without TARGET: exit 1" test "$rc" = 1
 out=$("$NH_BIN" status --pid 1 --cgroup /x 2>&1); rc=$?

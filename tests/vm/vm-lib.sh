@@ -173,16 +173,15 @@ start_in_cgroup() { # NAME CPUS MEMS CMD...
 # image on the wrong node).  With C_COLD set the rootfs is instead a fresh
 # read-only mount of an ext2 image on a loop device: its page cache is
 # allocated when the container first touches a file (a cold image).
-bundle_new() { # ID -> prints the bundle path
-	b=$NH_RUN/bundles/$1
-	mkdir -p "$b/rootfs"
+bundle_new() { # ID -> sets BUNDLE
+	BUNDLE=$NH_RUN/bundles/$1
+	mkdir -p "$BUNDLE/rootfs"
 	if [ -n "${C_COLD:-}" ]; then
-		cold_image >/dev/null || fail "cannot build the ext2 image of the rootfs"
-		mount -o loop,ro "$NH_IMAGE" "$b/rootfs" || fail "cannot mount $NH_IMAGE (loop)"
+		cold_image || fail "cannot build the ext2 image of the rootfs"
+		mount -o loop,ro "$NH_IMAGE" "$BUNDLE/rootfs" || fail "cannot mount $NH_IMAGE (loop)"
 	else
-		on_node 0 cp -a /nh/rootfs/. "$b/rootfs/"
+		on_node 0 cp -a /nh/rootfs/. "$BUNDLE/rootfs/" || fail "cannot copy the rootfs"
 	fi
-	echo "$b"
 }
 
 NH_IMAGE=/run/nh-image/rootfs.ext2
@@ -260,12 +259,6 @@ ctr_pid() { # RUNTIME ID
 
 ctr_cgroup() { echo "$NH_CG/$1"; }
 
-# The OCI state a runtime gives a hook on stdin.
-state_json() { # ID PID BUNDLE STATUS ANNOTATIONS-BODY
-	printf '{"ociVersion": "1.0.2", "id": "%s", "status": "%s", "pid": %s, "bundle": "%s", "annotations": {%s}}' \
-		"$1" "$4" "$2" "$3" "$5"
-}
-
 # An admin config for the hook; every log line also goes to LOG.
 hook_conf() { # PATH LOG [LEVEL]
 	printf 'log-file = %s\nlog-level = %s\n' "$2" "${3:-info}" >"$1"
@@ -299,7 +292,7 @@ container_up() { # RUNTIME ID WORKLOAD-ARGS...
 	rt=$1
 	id=$2
 	shift 2
-	BUNDLE=$(bundle_new "$id")
+	bundle_new "$id"
 	if [ -n "${C_GO:-}" ]; then
 		set -- "$@" --wait /tmp/go
 	fi

@@ -263,13 +263,13 @@ t_fail_safe() {
 
 	: >"$NH_RUN/hook.log"
 	C_HOOKS="\"createRuntime\": [$(hook_entry createRuntime "$conf")]"
-	b=$(bundle_new refused)
-	config_write "$b" refused "$(json_args /bin/nh-workload --anon 8 --ready /tmp/ready)"
-	if ctr_create runc refused "$b"; then
+	bundle_new refused
+	config_write "$BUNDLE" refused "$(json_args /bin/nh-workload --anon 8 --ready /tmp/ready)"
+	if ctr_create runc refused "$BUNDLE"; then
 		fail "runc created the container although its hook failed"
 	fi
 	err=$(grep -a ': error: ' "$NH_RUN/hook.log" | head -n 1)
-	note "runc create: refused ($(grep -a -m1 -i 'error' "$b/runtime.log" | cut -c1-160)); hook: '$err'"
+	note "runc create: refused ($(grep -a -m1 -i 'error' "$BUNDLE/runtime.log" | cut -c1-160)); hook: '$err'"
 	echo "$err" | grep -q '\b7\b' || fail "the hook's error line does not name node 7: '$err'"
 	! runc --root /run/runc list -q | grep -qx refused || fail "container 'refused' still exists"
 	[ ! -d "$(ctr_cgroup refused)" ] || fail "cgroup of the refused container left behind"

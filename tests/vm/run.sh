@@ -65,7 +65,7 @@ fi
 # Tests per group, in the order they run.  Names map to t_NAME in vm-tests.sh.
 group_tests() {
 	case $1 in
-	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order move-pages-engine cli-status-migrate" ;;
+	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order move-pages-engine cli-status-migrate restricted-caller" ;;
 	four) echo "from-to-relative from-subset memory-only auto" ;;
 	perf) echo "perf-compare" ;;  # not run by default: measurements only
 	*) return 1 ;;

@@ -486,3 +486,29 @@ status_matches() { # NH-PAGES-LINE JSON-FILE
 		fail "status says node0=$s0 node1=$s1 pages, nh-pages says $1"
 	fi
 }
+
+# A hook that itself runs in a cpuset without the target node: the kernel
+# silently drops target nodes outside the *caller's* cpuset, so the hook
+# must notice and fail with a clear line instead of reporting success with
+# the pages still on node 0.
+t_restricted_caller() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0
+	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	container_up runc restricted --anon 32 --threads 2
+	before=$(cg_pages "$CG")
+	state=$(runc --root /run/runc state restricted)
+	(cd "$BUNDLE" && printf '%s' "$state" |
+		on_node 0 env -i "$NH_HOOK" hook poststart --config "$conf" 2>"$NH_RUN/hook.err")
+	rc=$?
+	after=$(cg_pages "$CG")
+	note "hook in a cpuset with mems 0: exit $rc, '$(hook_error "$NH_RUN/hook.err")'; before: $before; after: $after"
+	if [ "$rc" = 0 ]; then
+		expect_on_node 1 99 "$after" "hook reported success"
+	else
+		[ "$after" = "$before" ] || fail "pages changed although the hook failed: $before -> $after"
+		grep -aq ': error: .*cpuset' "$NH_RUN/hook.err" || fail "the error does not say that the hook's own cpuset is the cause: $(hook_error "$NH_RUN/hook.err")"
+	fi
+}

@@ -370,6 +370,43 @@ static void many_annotations(void **state)
 	nh_state_free(&st);
 }
 
+/* The duplicate check is bounded: at most 64 annotations of ours. */
+static char *ours(int n)
+{
+	size_t cap = 64 * 1024, o = 0;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	o += (size_t)snprintf(s + o, cap - o, "{\"pid\":1,\"annotations\":{\"io.x\":\"y\"");
+	for (int i = 0; i < n; i++)
+		o += (size_t)snprintf(s + o, cap - o, ",\"oci-numa-hook/k%d\":\"%d\"", i, i);
+	snprintf(s + o, cap - o, "}}");
+	return s;
+}
+
+static void sixty_four_annotations_of_ours(void **state)
+{
+	_cleanup_free_ char *s = ours(64);
+	nh_error_t err = { 0 };
+	nh_state_t st;
+
+	assert_int_equal(nh_state_parse(s, strlen(s), &st, &err), 0);
+	UT_EXPECT_NO_ERROR(&err);
+	assert_int_equal(st.n_annotations, 64);
+	nh_state_free(&st);
+}
+
+static void sixty_five_annotations_of_ours(void **state)
+{
+	_cleanup_free_ char *s = ours(65);
+	nh_error_t err = { 0 };
+	nh_state_t st;
+
+	assert_int_equal(nh_state_parse(s, strlen(s), &st, &err), -1);
+	UT_EXPECT_ERROR(&err, NH_EXIT_INVALID, "more than 64 annotations under oci-numa-hook/");
+	assert_null(st.annotations);
+}
+
 static void long_annotation_value_is_kept(void **state)
 {
 	size_t n = 100 * 1024;
@@ -470,6 +507,8 @@ int main(void)
 	       "nesting: not hidden by a quote in a comment");
 	ut_add(&l, precheck_names_the_input, NULL, "precheck names the input");
 	ut_add(&l, many_annotations, NULL, "5000 annotations, 5 ours");
+	ut_add(&l, sixty_four_annotations_of_ours, NULL, "64 annotations of ours -> ok");
+	ut_add(&l, sixty_five_annotations_of_ours, NULL, "65 annotations of ours -> refused");
 	ut_add(&l, long_annotation_value_is_kept, NULL, "100 KiB annotation value kept");
 	for (size_t i = 0; i < NH_ARRAY_SIZE(samples); i++)
 		ut_add(&l, check_sample, &samples[i], "sample %s", samples[i].file);

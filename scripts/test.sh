@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian machine (run as root): installs
 # what it needs, builds with warnings as errors, and runs the unit and host
 # tests (also under ASan/UBSan), make distcheck, the hostile-input matrix,
-# a short fuzzing pass, the podman/runc/crun end-to-end tests and the
+# a short fuzzing pass, the podman/runc/crun end-to-end tests, the Debian
+# package and the Kubernetes installer image (static binary), and the
 # multi-node NUMA tests in a QEMU VM. Ends with one line
 # "N passed, N failed, N skipped".
 set -uo pipefail
@@ -31,7 +32,7 @@ step() {
 	return "$rc"
 }
 
-step deps "$src/scripts/deps.sh" tests/host tests/e2e tests/vm tests/hostile fuzz
+step deps "$src/scripts/deps.sh" tests/host tests/e2e tests/vm tests/hostile fuzz debian
 (cd "$src" && step autoreconf autoreconf -fi) || true
 mkdir -p "$build" "$asan"
 if (cd "$build" && step configure "$src/configure" --enable-werror) &&
@@ -40,6 +41,8 @@ if (cd "$build" && step configure "$src/configure" --enable-werror) &&
 	(cd "$build" && step distcheck make distcheck \
 		DISTCHECK_CONFIGURE_FLAGS=--enable-werror) && echo "PASS: build/distcheck" >> "$log"
 	(cd "$build" && step e2e make check-e2e)
+	(cd "$build" && step package make check-package)
+	(cd "$build" && step kubernetes make check-kubernetes)
 	(cd "$build" && step vm make check-vm)
 	if grep -q '^check-hostile:' "$build/Makefile"; then
 		(cd "$build" && step hostile make check-hostile)

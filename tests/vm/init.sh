@@ -4,6 +4,7 @@
 #   nh.tests=NAME,NAME,...   tests to run, in order (functions t_NAME, '-' -> '_')
 #   nh.timeout=SECONDS       per test (default 150)
 #   nh.demo=1                run the demo instead of tests
+#   nh.cgroup=v1             mount cgroup v1 hierarchies instead of cgroup v2
 # Result lines on the console: "PASS: vm/NAME", "FAIL: vm/NAME — why",
 # "SKIP: vm/NAME — why"; then "nh-vm: done results=N"; then power off.
 # If this script ever ended, the kernel would panic, so errors never stop it.
@@ -19,8 +20,17 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
-echo "+cpuset +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+# nh.cgroup=v1: the legacy hierarchies (one per controller), else cgroup v2.
+if grep -qw 'nh.cgroup=v1' /proc/cmdline; then
+	mount -t tmpfs -o mode=0755 cgroup /sys/fs/cgroup
+	for ctl in cpuset memory pids devices freezer cpu,cpuacct blkio; do
+		mkdir -p "/sys/fs/cgroup/$ctl"
+		mount -t cgroup -o "$ctl" cgroup "/sys/fs/cgroup/$ctl"
+	done
+else
+	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+	echo "+cpuset +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+fi
 
 # loop devices, unless built in (for cold container images, see vm-lib.sh)
 [ -f /nh/modules/loop.ko ] && insmod /nh/modules/loop.ko

@@ -8,6 +8,7 @@
 # Groups (default: all):
 #   two   2 nodes x 512 MiB, one CPU each
 #   four  4 nodes x 512 MiB: nodes 0-2 one CPU each, node 3 memory-only
+#   v1    like two, with cgroup v1 hierarchies instead of cgroup v2
 #   perf  (not run by default) the hook against migratepages, like two
 # Prints "PASS: vm/NAME", "FAIL: vm/NAME — why" or "SKIP: vm/NAME — why" per
 # test, measurement lines starting with '#', and a closing
@@ -67,8 +68,16 @@ group_tests() {
 	case $1 in
 	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order move-pages-engine cli-status-migrate restricted-caller" ;;
 	four) echo "from-to-relative from-subset memory-only auto" ;;
+	v1) echo "v1-start v1-migrate v1-write-order" ;;
 	perf) echo "perf-compare" ;;  # not run by default: measurements only
 	*) return 1 ;;
+	esac
+}
+
+# Kernel command line words of a group besides the test list.
+group_append() {
+	case $1 in
+	v1) echo "nh.cgroup=v1" ;;
 	esac
 }
 
@@ -76,7 +85,7 @@ group_tests() {
 topology() {
 	local n node_args=() cpus nodes
 	case $1 in
-	two | perf)
+	two | v1 | perf)
 		cpus=2 nodes=2
 		for n in 0 1; do
 			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
@@ -162,7 +171,7 @@ if [ "$demo" = 1 ]; then
 	exit 1
 fi
 
-[ ${#groups[@]} -gt 0 ] || groups=(two four)
+[ ${#groups[@]} -gt 0 ] || groups=(two four v1)
 pass=0 failed=0 skipped=0
 for group in "${groups[@]}"; do
 	tests=$(group_tests "$group") || { echo "run.sh: unknown group $group" >&2; exit 2; }
@@ -178,7 +187,7 @@ for group in "${groups[@]}"; do
 	log=$logs/$group.log
 	echo "# vm: group $group ($ntests tests), console log: $log"
 	t0=$SECONDS
-	boot_vm "$group" "nh.tests=$(echo "$tests" | tr ' ' ,) nh.timeout=$test_limit" "$log" \
+	boot_vm "$group" "nh.tests=$(echo "$tests" | tr ' ' ,) nh.timeout=$test_limit $(group_append "$group")" "$log" \
 		$((ntests * test_limit + 120)) 2>&1 | grep -aE '^#|^nh-vm' || true
 	results=$(tr -d '\r' <"$log" | grep -aE '^(PASS|FAIL|SKIP): vm/' || true)
 	ended=$(tr -d '\r' <"$log" | grep -a '^nh-vm: done' || true)

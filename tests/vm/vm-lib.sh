@@ -2,7 +2,16 @@
 # Helpers for the tests that run inside the NUMA test VM (busybox sh).
 # Sourced by /init and by each test's own shell.
 
-NH_CG=/sys/fs/cgroup/nh        # every process a test starts lives below it
+# Every process a test starts lives below NH_CG: in the v2 hierarchy, or in
+# the v1 cpuset hierarchy when the VM runs cgroup v1 (nh.cgroup=v1).
+if [ -d /sys/fs/cgroup/cpuset ]; then
+	NH_CGROOT=/sys/fs/cgroup/cpuset
+	NH_CGV=1
+else
+	NH_CGROOT=/sys/fs/cgroup
+	NH_CGV=2
+fi
+NH_CG=$NH_CGROOT/nh
 NH_RUN=/run/nh                 # bundles, logs, hook configs (tmpfs)
 NH_HOOK=/nh/bin/oci-numa-hook
 
@@ -68,10 +77,11 @@ nh_run_test() {
 
 nh_main() {
 	mkdir -p "$NH_RUN"
-	mkdir -p "$NH_CG"
-	echo "+cpuset +memory +pids" >"$NH_CG/cgroup.subtree_control"
+	cpuset_dir "$NH_CG"
+	[ "$NH_CGV" = 1 ] || echo "+cpuset +memory +pids" >"$NH_CG/cgroup.subtree_control"
 	echo "nh-vm: kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)," \
-		"cpus $(cat /sys/devices/system/cpu/online), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+		"cpus $(cat /sys/devices/system/cpu/online), cgroup v$NH_CGV:" \
+		"$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null || (cd /sys/fs/cgroup && echo *))"
 	limit=$(nh_param timeout || echo 150)
 	if [ "$(nh_param demo || true)" = 1 ]; then
 		NH_TEST=demo
@@ -94,7 +104,11 @@ nh_cleanup() {
 			$rt --root "/run/$rt" delete -f "$id" >/dev/null 2>&1
 		done
 	done
-	[ -e "$NH_CG/cgroup.kill" ] && echo 1 >"$NH_CG/cgroup.kill"
+	if [ -e "$NH_CG/cgroup.kill" ]; then
+		echo 1 >"$NH_CG/cgroup.kill"
+	else # v1 has no cgroup.kill
+		find "$NH_CG" -name cgroup.procs -exec cat {} + | while read -r p; do kill -9 "$p"; done 2>/dev/null
+	fi
 	# Deepest first; a cgroup can be removed once its processes are gone.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		find "$NH_CG" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
@@ -146,11 +160,21 @@ percent() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f\n", a * 100
 # files it writes to tmpfs get their page cache there.  The test files are
 # copied this way, so that "before" really is all on one node.
 on_node() { # NODE CMD...
-	cg=/sys/fs/cgroup/nh-stage$1
-	mkdir -p "$cg"
+	cg=$NH_CGROOT/nh-stage$1
+	cpuset_dir "$cg"
 	echo "$1" >"$cg/cpuset.mems"
 	shift
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# Create a cpuset cgroup; on v1 a new cpuset has no CPUs and no nodes (no
+# task may join it), so it starts with its parent's.
+cpuset_dir() { # DIR
+	mkdir -p "$1"
+	if [ "$NH_CGV" = 1 ]; then
+		[ -n "$(cat "$1/cpuset.cpus")" ] || cat "$(dirname "$1")/cpuset.cpus" >"$1/cpuset.cpus"
+		[ -n "$(cat "$1/cpuset.mems")" ] || cat "$(dirname "$1")/cpuset.mems" >"$1/cpuset.mems"
+	fi
 }
 
 # ------------------------------------------------------------ plain processes
@@ -158,7 +182,7 @@ on_node() { # NODE CMD...
 # nothing, leaves the pid in $NH_RUN/NAME.pid.  Output goes to NAME.log.
 start_in_cgroup() { # NAME CPUS MEMS CMD...
 	cg=$NH_CG/$1
-	mkdir -p "$cg"
+	cpuset_dir "$cg"
 	echo "$2" >"$cg/cpuset.cpus"
 	echo "$3" >"$cg/cpuset.mems"
 	name=$1

@@ -70,7 +70,7 @@ t_runc_migrate() {
 	container_up runc migrate --anon 48 --child 16 --threads 4
 	child=$(grep -v "^$CPID\$" "$CG/cgroup.procs" | head -n 1)
 	[ -n "$child" ] || fail "the workload's child is not in $CG"
-	mkdir "$CG/sub" || fail "cannot create $CG/sub"
+	cpuset_dir "$CG/sub" || fail "cannot create $CG/sub"
 	echo "$child" >"$CG/sub/cgroup.procs" || fail "cannot move child $child into $CG/sub"
 	before=$(cg_pages "$CG")
 	note "before: $before (child $child in sub-cgroup)"
@@ -82,7 +82,10 @@ t_runc_migrate() {
 	t1=$(now_ms)
 	summary=$(summary_of "$NH_RUN/hook.err")
 	note "hook exit $rc in $(ms_between "$t0" "$t1") ms: $summary"
-	[ "$rc" = 0 ] || fail "hook exit status $rc: $(hook_error "$NH_RUN/hook.err")"
+	if [ "$rc" != 0 ]; then
+		note "after the failed run: $(cg_pages "$CG"); cpuset.mems=$(cat "$CG/cpuset.mems"), sub: $(cat "$CG/sub/cpuset.mems" 2>/dev/null || echo -)"
+		fail "hook exit status $rc: $(hook_error "$NH_RUN/hook.err")"
+	fi
 	nh-pages --cgroup "$CG" >"$NH_RUN/after" || fail "nh-pages failed"
 	while read -r line; do
 		note "after: $line"
@@ -277,13 +280,16 @@ t_fail_safe() {
 	[ "$(cg_snapshot "$CG")" = "$files_before" ] || fail "the other container's cgroup files changed"
 }
 
-# cgroup v2 write path: with mems=set the hook migrates first and writes
-# cpuset.mems afterwards.  strace holds the hook for a moment just before
+# The cgroup write path: with mems=set the hook migrates first and writes
+# cpuset.mems afterwards (on v1 after cpuset.memory_migrate=1).  strace holds the hook for a moment just before
 # its write(2) to cpuset.mems; the kernel's pgmigrate_success counter read
 # then and after the hook's exit shows that the write (and the sweep after
 # it) found nothing left to move.  A control container shows that a plain
 # cpuset.mems write does move pages when they are still there.
-t_v2_write_order() {
+t_v2_write_order() { write_order; }
+t_v1_write_order() { write_order; }
+
+write_order() {
 	need_hook
 	conf=$NH_RUN/hook.conf
 	hook_conf "$conf" "$NH_RUN/hook.log" debug
@@ -298,6 +304,7 @@ t_v2_write_order() {
 	pages=$(field pages "$(nh-pages "$ctl_pid" | sed -n 's/^total //p')")
 	m0=$(vmstat pgmigrate_success)
 	t0=$(now_ms)
+	[ "$NH_CGV" = 2 ] || echo 1 >"$ctl_cg/cpuset.memory_migrate"
 	echo 1 >"$ctl_cg/cpuset.mems" || fail "plain write to $ctl_cg/cpuset.mems failed"
 	t1=$(now_ms)
 	m1=$(vmstat pgmigrate_success)
@@ -511,4 +518,16 @@ t_restricted_caller() {
 		[ "$after" = "$before" ] || fail "pages changed although the hook failed: $before -> $after"
 		grep -aq ': error: .*cpuset' "$NH_RUN/hook.err" || fail "the error does not say that the hook's own cpuset is the cause: $(hook_error "$NH_RUN/hook.err")"
 	fi
+}
+
+# cgroup v1 (nh.cgroup=v1): placement at start, and the migration of a
+# running container whose child sits in a sub-cpuset (a v1 child's mems
+# must stay inside its parent's); the hook must also have turned on
+# cpuset.memory_migrate.
+t_v1_start() { placement_at_start runc; }
+
+t_v1_migrate() {
+	[ "$NH_CGV" = 1 ] || fail "the VM does not run cgroup v1"
+	t_runc_migrate
+	[ "$(cat "$CG/cpuset.memory_migrate")" = 1 ] || fail "cpuset.memory_migrate is $(cat "$CG/cpuset.memory_migrate"), want 1"
 }

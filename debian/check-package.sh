@@ -280,7 +280,7 @@ podman_tests() {
 	}
 	rm -f "$T/cid"
 	out=$(run --annotation oci-numa-hook/nodes=0) && rc=0 || rc=$?
-	cat "$T/cid" >>"$T/cids" 2>/dev/null || true
+	[ -s "$T/cid" ] && { cat "$T/cid"; echo; } >>"$T/cids"
 	if [ "$rc" != 0 ]; then
 		fail podman-hook-fires "podman run failed: $(tail -n 3 <<<"$out" | tr '\n' ' ')"
 		sed 's/^/#     log: /' "$log"
@@ -302,7 +302,7 @@ podman_tests() {
 	: >"$log"
 	rm -f "$T/cid"
 	out=$(run --annotation other/key=1) && rc=0 || rc=$?
-	cat "$T/cid" >>"$T/cids" 2>/dev/null || true
+	[ -s "$T/cid" ] && { cat "$T/cid"; echo; } >>"$T/cids"
 	if [ "$rc" != 0 ]; then
 		fail podman-unannotated "podman run failed: $(tail -n 3 <<<"$out" | tr '\n' ' ')"
 	elif [ -s "$log" ]; then

@@ -181,7 +181,7 @@ run_installer() {
 		--user 0:0 -v "$HOST$BIN_DIR:/host$BIN_DIR" -v "$HOST$HOOKS_DIR:/host$HOOKS_DIR" \
 		"$TAG" --host-root /host
 	local rc=$?
-	cat "$T/cid" >>"$T/cids" 2>/dev/null
+	[ -s "$T/cid" ] && { cat "$T/cid"; echo; } >>"$T/cids"
 	return $rc
 }
 expected_json() { # stage

@@ -297,7 +297,74 @@ static int write_value(const nh_cgroup_t *cg, const char *name, const char *valu
 	return 0;
 }
 
+static int write_mems_at(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err);
+
+/* Pre-order walk of the descendants of dirfd; rel is their path below the
+ * container cgroup. */
+static int write_descendants(const nh_cgroup_t *cg, int dirfd, const char *rel, unsigned depth,
+			     const nh_nodeset_t *mems, nh_error_t *err)
+{
+	int dupfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+	struct dirent *de;
+	int r = 0;
+
+	if (!dir) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return 0; /* removed meanwhile */
+	}
+	while (r == 0 && depth < TREE_DEPTH_MAX && (de = readdir(dir))) {
+		char child_rel[4096];
+		nh_cgroup_t child = *cg;
+		int fd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		snprintf(child_rel, sizeof(child_rel), "%s/%s", rel, de->d_name);
+		child.path = malloc(strlen(cg->path) + strlen(child_rel) + 1);
+		if (!child.path) {
+			close(fd);
+			r = nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+			break;
+		}
+		sprintf(child.path, "%s%s", strcmp(cg->path, "/") ? cg->path : "", child_rel);
+		child.dirfd = fd;
+		/* Parents first: a v1 child's mems must stay inside its parent's. */
+		r = write_mems_at(&child, mems, err);
+		if (r == 0)
+			r = write_descendants(cg, fd, child_rel, depth + 1, mems, err);
+		free(child.path);
+		close(fd);
+	}
+	closedir(dir);
+	return r;
+}
+
 int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)
+{
+	nh_nodeset_t now, wide;
+
+	if (!cg->v1)
+		return write_mems_at(cg, mems, err);
+	/* cgroup v1 refuses a parent's mems that leave out a child's: widen
+	 * the container to old and new, give every descendant the new set
+	 * from the top down, then narrow the container. (On v2 a child's
+	 * effective mems follow its parent's.) */
+	if (nh_cgroup_read_mems(cg, false, &now, err) < 0)
+		return -1;
+	nh_nodeset_or(&wide, &now, mems);
+	if (!nh_nodeset_equal(&wide, &now) && write_mems_at(cg, &wide, err) < 0)
+		return -1;
+	if (write_descendants(cg, cg->dirfd, "", 0, mems, err) < 0)
+		return -1;
+	return write_mems_at(cg, mems, err);
+}
+
+static int write_mems_at(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)
 {
 	char want[NH_NODESET_STR_MAX], got[NH_NODESET_STR_MAX];
 	nh_nodeset_t now;

@@ -1,4 +1,4 @@
-/* The operator commands: status, migrate, validate. Each returns an exit
+/* The operator commands: status, migrate, validate, cdi-spec. Each returns an exit
  * status (enum nh_exit). */
 #ifndef NH_CLI_H
 #define NH_CLI_H
@@ -6,5 +6,6 @@
 int nh_cmd_status(int argc, char **argv);
 int nh_cmd_migrate(int argc, char **argv);
 int nh_cmd_validate(int argc, char **argv);
+int nh_cmd_cdi_spec(int argc, char **argv);
 
 #endif

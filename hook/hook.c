@@ -15,6 +15,50 @@
 
 static const char *const stages[] = { "prestart", "createRuntime", "poststart" };
 
+static const char *const request_options[] = { "nodes", "from", "mems", "on-error", "engine",
+						 "rate" };
+
+int nh_hook_request_option(const char *name)
+{
+	for (size_t i = 0; i < NH_ARRAY_SIZE(request_options); i++)
+		if (strcmp(name, request_options[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Command-line options join the state's annotations: an annotation that
+ * is also given must agree with the option (the device the user chose). */
+static int merge_args(const nh_hook_opts_t *opts, nh_state_t *st, nh_error_t *err)
+{
+	for (unsigned i = 0; i < opts->n_args; i++) {
+		char key[64];
+		const char *have;
+		nh_annotation_t *a;
+
+		snprintf(key, sizeof(key), NH_ANNOTATION_PREFIX "%s", opts->arg_keys[i]);
+		have = nh_state_annotation(st, key);
+		if (have) {
+			if (strcmp(have, opts->arg_values[i]) != 0)
+				return nh_fail(err, NH_EXIT_INVALID, 0,
+					       "annotation %s=\"%s\" disagrees with the hook's option "
+					       "--%s %s",
+					       key, nh_quote(have, strlen(have), 0), opts->arg_keys[i],
+					       nh_quote(opts->arg_values[i], strlen(opts->arg_values[i]), 1));
+			continue;
+		}
+		a = realloc(st->annotations, (st->n_annotations + 1) * sizeof(*a));
+		if (!a)
+			return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "annotations");
+		st->annotations = a;
+		a[st->n_annotations].key = strdup(key);
+		a[st->n_annotations].value = strdup(opts->arg_values[i]);
+		st->n_annotations++;
+		if (!a[st->n_annotations - 1].key || !a[st->n_annotations - 1].value)
+			return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "annotations");
+	}
+	return 0;
+}
+
 int nh_hook_stage_known(const char *stage)
 {
 	for (size_t i = 0; i < NH_ARRAY_SIZE(stages); i++)
@@ -57,7 +101,8 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 	nh_place_init(&p, cfg);
 	p.sysfs_root = opts->sysfs_root;
 	p.proc_root = opts->proc_root;
-	snprintf(what, sizeof(what), "annotation %s=\"%s\"", NH_ANNOTATION_NODES,
+	snprintf(what, sizeof(what), "%s %s=\"%s\"",
+		 opts->n_args ? "request" : "annotation", NH_ANNOTATION_NODES,
 		 nh_quote(value, strlen(value), 3));
 	p.nodes_what = what;
 	if (nh_request_parse(state, cfg, &p.req, err) < 0 || nh_place_check_request(&p, err) < 0)
@@ -129,6 +174,11 @@ int nh_hook_run(const nh_hook_opts_t *opts, int state_fd)
 		return err.status;
 	}
 	nh_log_set_id(state.id);
+	if (merge_args(opts, &state, &err) < 0) {
+		nh_error("%s", err.msg);
+		nh_state_free(&state);
+		return err.status;
+	}
 	/* The common case: nothing asked, nothing done, nothing read. */
 	if (!nh_state_annotation(&state, NH_ANNOTATION_NODES)) {
 		nh_state_free(&state);

@@ -14,12 +14,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: oci-numa-hook hook STAGE [--config FILE]\n"
+		"Usage: oci-numa-hook hook STAGE [--config FILE] [--nodes NODES [--from NODES]\n"
+		"                          [--mems M] [--on-error E] [--engine E] [--rate R]]\n"
 		"       oci-numa-hook status TARGET [--json]\n"
 		"       oci-numa-hook migrate TARGET --to NODES [--from NODES] [--mems set|keep]\n"
 		"                             [--engine migrate_pages|move_pages] [--rate BYTES/S]\n"
 		"                             [--dry-run] [--config FILE]\n"
 		"       oci-numa-hook validate [--config FILE] [--hooks-json FILE]...\n"
+		"       oci-numa-hook cdi-spec [--output FILE] [--hook-path PATH]\n"
 		"       oci-numa-hook --help | --version\n"
 		"\n"
 		"OCI runtime hook that places a container's memory on the NUMA nodes named by\n"
@@ -31,6 +33,8 @@ static void usage(FILE *out)
 		"  migrate         move a running container's memory now (same rules as the\n"
 		"                  hook; --dry-run shows what would move)\n"
 		"  validate        check the admin configuration and hooks.d files\n"
+		"  cdi-spec        write a CDI spec with one device per node set, each adding\n"
+		"                  the hook with --nodes (for engines without hooks.d)\n"
 		"\n"
 		"  TARGET          a container id or unique prefix (runc and crun state in\n"
 		"                  /run/runc, /run/crun; --root DIR for another), --pid PID,\n"
@@ -70,12 +74,22 @@ static int cmd_hook(int argc, char **argv)
 				  "poststart)",
 				  opts.stage);
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+		const char *name = argv[i] + 2;
+
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			opts.config_path = argv[++i];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
 			opts.config_path = argv[i] + 9;
-		else
+		} else if (strncmp(argv[i], "--", 2) == 0 && nh_hook_request_option(name) &&
+			   i + 1 < argc) {
+			for (unsigned k = 0; k < opts.n_args; k++)
+				if (strcmp(opts.arg_keys[k], name) == 0)
+					return fail_usage("hook: --%s given twice", name);
+			opts.arg_keys[opts.n_args] = name;
+			opts.arg_values[opts.n_args++] = argv[++i];
+		} else {
 			return fail_usage("hook: unexpected argument \"%s\"", argv[i]);
+		}
 	}
 	return nh_hook_run(&opts, STDIN_FILENO);
 }
@@ -103,5 +117,9 @@ int main(int argc, char **argv)
 		return nh_cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "validate") == 0)
 		return nh_cmd_validate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cdi-spec") == 0) {
+		nh_log_set_syslog(false);
+		return nh_cmd_cdi_spec(argc - 1, argv + 1);
+	}
 	return fail_usage("unknown command \"%s\"", argv[1]);
 }

@@ -103,6 +103,23 @@ char *nh_strip(char *s)
 	return s;
 }
 
+size_t nh_page_size(void)
+{
+	static size_t size;
+
+	if (!size) {
+		long s = sysconf(_SC_PAGESIZE);
+
+		size = s > 0 ? (size_t)s : 4096;
+	}
+	return size;
+}
+
+double nh_pages_mib(uint64_t pages)
+{
+	return (double)pages * (double)nh_page_size() / (1024.0 * 1024.0);
+}
+
 uint64_t nh_now_ms(void)
 {
 	struct timespec ts;

@@ -64,6 +64,11 @@ bool nh_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 /* Remove leading and trailing ASCII white space in place; return s. */
 char *nh_strip(char *s);
 
+/* The base page size, in which the kernel counts pages. */
+size_t nh_page_size(void);
+/* pages of the base page size, in MiB. */
+double nh_pages_mib(uint64_t pages);
+
 /* Monotonic milliseconds. */
 uint64_t nh_now_ms(void);
 

@@ -18,7 +18,7 @@
 #include "oci/runtime_files.h"
 
 #define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
-#define MIB(pages) ((double)(pages) * 4096.0 / (1024.0 * 1024.0))
+#define MIB(pages) nh_pages_mib(pages)
 
 /* The container a command works on. */
 struct target {

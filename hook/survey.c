@@ -7,7 +7,7 @@
 #include "hook/survey.h"
 #include "numa/placement.h"
 
-#define PAGE_MIB(pages) ((double)(pages) * 4096.0 / (1024.0 * 1024.0))
+#define PAGE_MIB(pages) nh_pages_mib(pages)
 
 struct collect {
 	nh_survey_t *s;
@@ -186,7 +186,7 @@ static void print_pages_json(FILE *out, const nh_survey_t *s, const uint64_t *pa
 
 void nh_survey_print_json(const nh_survey_t *s, FILE *out)
 {
-	fprintf(out, "{\"page_size\":4096,\"processes\":[");
+	fprintf(out, "{\"page_size\":%zu,\"processes\":[", nh_page_size());
 	for (size_t i = 0; i < s->n_procs; i++) {
 		fprintf(out, "%s{\"pid\":%d,\"command\":", i ? "," : "", (int)s->procs[i].pid);
 		nh_json_string(out, s->procs[i].command);

@@ -193,7 +193,7 @@ static int move_selected(pid_t pid, struct batch_buf *b, size_t k, unsigned *bat
 			st->deadline_hit = true;
 			return 0;
 		}
-		nh_rate_limit_take(o->rate, cnt * NH_PAGE_SIZE);
+		nh_rate_limit_take(o->rate, cnt * nh_page_size());
 		if (!alive(o->pidfd))
 			return -ESRCH;
 		t0 = now_ns();
@@ -226,7 +226,7 @@ int nh_batch_move_range(pid_t pid, const nh_range_t *range, const nh_batch_opts_
 		size_t n = 0, k = 0;
 		long r;
 
-		for (; n < QUERY_PAGES && addr < range->end; n++, addr += NH_PAGE_SIZE)
+		for (; n < QUERY_PAGES && addr < range->end; n++, addr += nh_page_size())
 			b->pages[n] = (void *)addr;
 		if (!alive(o->pidfd))
 			return -ESRCH;

@@ -14,8 +14,6 @@
 #include "common/error.h"
 #include "numa/nodeset.h"
 
-#define NH_PAGE_SIZE 4096u
-
 typedef struct nh_rate_limit {
 	pthread_mutex_t lock;
 	uint64_t bytes_per_s; /* 0: unlimited */

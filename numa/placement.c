@@ -22,8 +22,10 @@ static uint64_t line_page_factor(const char *line, const char *eol)
 		while (v + n < eol && v[n] >= '0' && v[n] <= '9')
 			n++;
 
-		if (nh_parse_u64(v, n, UINT64_MAX / 1024, &kb) && kb >= 4)
-			return kb / 4;
+		size_t base_kb = nh_page_size() / 1024;
+
+		if (nh_parse_u64(v, n, UINT64_MAX / 1024, &kb) && kb >= base_kb)
+			return kb / base_kb;
 		break;
 	}
 	return 1;

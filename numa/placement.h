@@ -1,5 +1,6 @@
 /* Where a process's resident pages are, per node, from /proc/<pid>/numa_maps
- * (counts in base pages; huge pages count as their size in base pages). */
+ * (counts in base pages, as migrate_pages counts; huge pages count as their
+ * size in base pages). */
 #ifndef NH_PLACEMENT_H
 #define NH_PLACEMENT_H
 

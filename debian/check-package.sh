@@ -50,8 +50,8 @@ elapsed() { echo "$(( ($(date +%s%N) - $1) / 1000000 )) ms"; }
 T=$(mktemp -d /tmp/oci-numa-hook-package.XXXXXX)
 INSTALLED=no    # this script installed the package
 CONF_SAVED=no   # $T/conf.orig holds the installed conffile while the test edits it
-export CONTAINERS_CONF=$T/podman/containers.conf
-export CONTAINERS_STORAGE_CONF=$T/podman/storage.conf
+# shellcheck source=tests/lib/podman.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/podman.sh"
 PODMAN_PARENT_EXISTED=no
 for d in /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent; do
 	[ -d "$d" ] && PODMAN_PARENT_EXISTED=yes
@@ -60,7 +60,7 @@ done
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	set +e
-	if [ -e "$CONTAINERS_CONF" ]; then
+	if [ -e "${CONTAINERS_CONF:-}" ]; then
 		podman --runtime-flag "root=$T/podman/runc" rm -a -f -t 0 >/dev/null 2>&1
 	fi
 	# The cgroups of this script's containers (podman leaves them with cgroupfs).
@@ -243,31 +243,10 @@ podman_tests() {
 		skip_rest podman-hook-fires podman-unannotated
 		return
 	fi
-	mkdir -p "$rootfs"/{bin,proc,sys,dev,etc,tmp} "$T/podman"
-	cp "$bb" "$rootfs/bin/busybox"
-	for a in sh sleep echo; do ln -s busybox "$rootfs/bin/$a"; done
-	echo "root:x:0:0:root:/:/bin/sh" >"$rootfs/etc/passwd"
-	echo "root:x:0:" >"$rootfs/etc/group"
+	busybox_rootfs "$rootfs"
 	# Podman's own configuration and storage, in the temp dir; hooks_dir is
 	# not set, so podman reads its default hooks directories.
-	cat >"$CONTAINERS_CONF" <<-EOF
-		[containers]
-		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-		[engine]
-		cgroup_manager = "cgroupfs"
-		events_logger = "file"
-		events_logfile_path = "$T/podman/events.log"
-		runtime = "runc"
-		tmp_dir = "$T/podman/tmp"
-		[network]
-		network_config_dir = "$T/podman/networks"
-	EOF
-	cat >"$CONTAINERS_STORAGE_CONF" <<-EOF
-		[storage]
-		driver = "vfs"
-		runroot = "$T/podman/run"
-		graphroot = "$T/podman/storage"
-	EOF
+	podman_sandbox "$T"
 	# The installed conffile, with a log file for the proof; restored afterwards.
 	cp -p "$CONF" "$T/conf.orig"
 	CONF_SAVED=yes

@@ -45,18 +45,15 @@ skip() { echo "SKIP: kubernetes/$1 — $2"; }
 note() { echo "#   $*"; }
 
 T=$(mktemp -d /tmp/oci-numa-hook-k8s.XXXXXX)
-export CONTAINERS_CONF=$T/podman/containers.conf
-export CONTAINERS_STORAGE_CONF=$T/podman/storage.conf
+# shellcheck source=tests/lib/podman.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/podman.sh"
+podman_sandbox "$T"
 pm() { podman --runtime-flag "root=$T/podman/runc" "$@"; }
-PODMAN_PARENT_EXISTED=no
-for d in /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent; do
-	[ -d "$d" ] && PODMAN_PARENT_EXISTED=yes
-done
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	set +e
 	local cid d
-	if [ -e "$CONTAINERS_CONF" ]; then
+	if [ -e "${CONTAINERS_CONF:-}" ]; then
 		# The cgroups of this script's containers (podman leaves them with cgroupfs).
 		for cid in $(pm ps -a -q --no-trunc 2>/dev/null) $(cat "$T/cids" 2>/dev/null); do
 			for d in /sys/fs/cgroup/*/libpod_parent/libpod-"$cid"* /sys/fs/cgroup/libpod_parent/libpod-"$cid"*; do
@@ -78,27 +75,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-podman_setup() {
-	mkdir -p "$T/podman"
-	cat >"$CONTAINERS_CONF" <<-EOF
-		[containers]
-		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-		[engine]
-		cgroup_manager = "cgroupfs"
-		events_logger = "file"
-		events_logfile_path = "$T/podman/events.log"
-		runtime = "runc"
-		tmp_dir = "$T/podman/tmp"
-		[network]
-		network_config_dir = "$T/podman/networks"
-	EOF
-	cat >"$CONTAINERS_STORAGE_CONF" <<-EOF
-		[storage]
-		driver = "vfs"
-		runroot = "$T/podman/run"
-		graphroot = "$T/podman/storage"
-	EOF
-}
 
 # The build context: the two static binaries, the template, the Containerfile.
 build_image() {
@@ -153,7 +129,6 @@ if [ "$(id -u)" != 0 ] || ! command -v podman >/dev/null; then
 	[ "$NFAIL" = 0 ]
 	exit
 fi
-podman_setup
 if ! build_image; then
 	fail image-build "podman build failed: $(tail -n 3 "$T/build.log" | tr '\n' ' ')"
 	for t in ${IMAGE_TESTS#image-build}; do skip "$t" "no image"; done

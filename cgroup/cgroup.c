@@ -206,35 +206,36 @@ void nh_cgroup_close(nh_cgroup_t *cg)
 	cg->dirfd = -1;
 }
 
-/* One value of the cpuset controller at path, through libcgroup. */
-static int read_value(const char *path, const char *name, char *buf, size_t size, nh_error_t *err)
+/* Every value is read and written through the directory fd resolved at the
+ * start, never by path: if the container's cgroup is removed meanwhile, a
+ * cgroup created again at the same path is not touched. (libcgroup's value
+ * functions work by path, so they only find the mounts here.) */
+static int cgroup_gone(const nh_cgroup_t *cg, int e, nh_error_t *err)
 {
-	char value_name[64];
-	void *handle = NULL;
-	int r;
+	return nh_fail(err, NH_EXIT_SYSTEM, 0,
+		       "cgroup %s was removed while the hook ran (%s); nothing more is done", cg->path,
+		       strerror(e));
+}
 
-	/* libcgroup 2.0.2 takes the name as a mutable string. */
-	snprintf(value_name, sizeof(value_name), "%s", name);
-	r = cgroup_read_value_begin("cpuset", path, value_name, &handle, buf, (int)size);
+static int read_value_at(const nh_cgroup_t *cg, int dirfd, const char *name, char **out,
+			 nh_error_t *err)
+{
+	int r = nh_read_file_at(dirfd, name, VALUE_MAX, out, NULL);
 
-	if (r != 0 && r != ECGEOF) {
-		int e = cgroup_get_last_errno();
-
-		if (handle)
-			cgroup_read_value_end(&handle);
-		return nh_fail(err, NH_EXIT_SYSTEM, e, "cannot read %s of cgroup %s", name, path);
-	}
-	if (r == ECGEOF)
-		buf[0] = '\0';
-	cgroup_read_value_end(&handle);
+	/* The files were there when the cgroup was opened. */
+	if (r == -ENOENT || r == -ENODEV)
+		return cgroup_gone(cg, -r, err);
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read %s of cgroup %s", name, cg->path);
 	return 0;
 }
 
-static int read_mems_at(const char *path, const char *name, nh_nodeset_t *out, nh_error_t *err)
+static int read_mems_fd(const nh_cgroup_t *cg, int dirfd, const char *name, nh_nodeset_t *out,
+			nh_error_t *err)
 {
-	char buf[VALUE_MAX];
+	_cleanup_free_ char *buf = NULL;
 
-	if (read_value(path, name, buf, sizeof(buf), err) < 0)
+	if (read_value_at(cg, dirfd, name, &buf, err) < 0)
 		return -1;
 	return nh_nodeset_parse_kernel(buf, strlen(buf), out, name, err);
 }
@@ -247,53 +248,39 @@ static const char *effective_mems_name(const nh_cgroup_t *cg)
 
 int nh_cgroup_read_mems(const nh_cgroup_t *cg, bool effective, nh_nodeset_t *out, nh_error_t *err)
 {
-	return read_mems_at(cg->path, effective ? effective_mems_name(cg) : "cpuset.mems", out, err);
+	return read_mems_fd(cg, cg->dirfd, effective ? effective_mems_name(cg) : "cpuset.mems", out,
+			    err);
 }
 
 int nh_cgroup_read_cpus(const nh_cgroup_t *cg, nh_cpuset_t *out, nh_error_t *err)
 {
 	const char *name = cg->v1 ? "cpuset.effective_cpus" : "cpuset.cpus.effective";
-	char buf[VALUE_MAX];
+	_cleanup_free_ char *buf = NULL;
 
-	if (read_value(cg->path, name, buf, sizeof(buf), err) < 0)
+	if (read_value_at(cg, cg->dirfd, name, &buf, err) < 0)
 		return -1;
 	return nh_cpuset_parse_kernel(buf, strlen(buf), out, name, err);
 }
 
 int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_error_t *err)
 {
-	_cleanup_free_ char *parent = strdup(cg->path);
-	char *slash;
+	_cleanup_close_ int parent = openat(cg->dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (!parent)
-		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
-	slash = strrchr(parent, '/');
-	if (slash == parent)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	return read_mems_at(parent, effective_mems_name(cg), out, err);
+	if (parent < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, errno, "cannot open the parent of cgroup %s",
+			       cg->path);
+	return read_mems_fd(cg, parent, effective_mems_name(cg), out, err);
 }
 
 static int write_value(const nh_cgroup_t *cg, const char *name, const char *value, nh_error_t *err)
 {
-	struct cgroup *lcg = cgroup_new_cgroup(cg->path);
-	struct cgroup_controller *ctl;
-	int r;
+	int r = nh_write_file_at(cg->dirfd, name, value);
 
-	if (!lcg)
-		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup %s", cg->path);
-	ctl = cgroup_add_controller(lcg, "cpuset");
-	r = ctl ? cgroup_add_value_string(ctl, name, value) : ECGFAIL;
-	if (r == 0)
-		r = cgroup_modify_cgroup(lcg);
-	cgroup_free(&lcg);
-	if (r != 0) {
-		int e = r == ECGOTHER || r == ECGROUPVALUENOTEXIST ? cgroup_get_last_errno() : 0;
-
-		return nh_fail(err, NH_EXIT_SYSTEM, e, "cannot write %s=%s in cgroup %s%s%s", name,
-			       value, cg->path, e ? "" : ": ", e ? "" : cgroup_strerror(r));
-	}
+	if (r == -ENOENT || r == -ENODEV)
+		return cgroup_gone(cg, -r, err);
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot write %s=%s in cgroup %s", name, value,
+			       cg->path);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "common/util.h"
 #include "hook/hook.h"
 #include "hook/place.h"
+#include "numa/migrate.h"
 #include "oci/config.h"
 #include "oci/request.h"
 #include "oci/state.h"
@@ -140,8 +141,11 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 	}
 	if (p.stats.not_moved > 0) {
 		nh_fail(err, NH_EXIT_SYSTEM, 0,
-			"%llu pages could not be moved to node %s after %u retries",
-			(unsigned long long)p.stats.not_moved, t, cfg->max_retries);
+			"%llu pages could not be moved to node %s after %u retries%s",
+			(unsigned long long)p.stats.not_moved, t, cfg->max_retries,
+			nh_has_cap_sys_nice() ? "" :
+						" (the hook lacks CAP_SYS_NICE: pages that other "
+						"processes map too cannot move)");
 		goto out;
 	}
 	ret = 0;

@@ -186,7 +186,8 @@ static int run_migrate_pages(struct pass *p, struct proc *pr)
 	after_n = nh_placement_sum(&after, &o->from);
 	pthread_mutex_lock(&p->lock);
 	p->stats->moved += before_n > after_n ? before_n - after_n : 0;
-	p->stats->not_moved += (uint64_t)left;
+	p->stats->not_moved += o->count_left_on_source && after_n > (uint64_t)left ? after_n :
+									       (uint64_t)left;
 	p->stats->calls++;
 	if (us > p->stats->max_call_us)
 		p->stats->max_call_us = us;

@@ -42,6 +42,9 @@ typedef struct nh_move_opts {
 	unsigned batch_us;     /* move_pages: time per call */
 	nh_rate_limit_t *rate; /* move_pages: NULL for no cap */
 	uint64_t deadline_ms;  /* nh_now_ms() to stop at; 0: none */
+	/* migrate_pages: count pages still on a source node as not moved (the
+	 * kernel skips shared pages silently without CAP_SYS_NICE). */
+	bool count_left_on_source;
 	nh_move_progress_fn progress; /* optional */
 	void *progress_data;
 } nh_move_opts_t;

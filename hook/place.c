@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "hook/place.h"
+#include "numa/migrate.h"
 #include "numa/pool.h"
 
 #define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
@@ -220,6 +221,7 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 			      .max_retries = cfg->max_retries,
 			      .batch_us = cfg->batch_ms * 1000,
 			      .deadline_ms = cfg->time_budget_ms ? nh_now_ms() + cfg->time_budget_ms : 0,
+			      .count_left_on_source = !nh_has_cap_sys_nice(),
 			      .progress = p->progress,
 			      .progress_data = p->progress_data };
 	nh_move_stats_t sweep = { 0 };

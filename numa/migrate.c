@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <linux/capability.h>
 #include <numaif.h>
 #include <sys/syscall.h>
 
@@ -13,6 +14,16 @@ static long sys_migrate_pages(int pid, unsigned long maxnode, const unsigned lon
 			      const unsigned long *new_nodes)
 {
 	return syscall(SYS_migrate_pages, pid, maxnode, old_nodes, new_nodes);
+}
+
+bool nh_has_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return false;
+	return (data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE)) != 0;
 }
 
 long nh_migrate_process(pid_t pid, const nh_nodeset_t *from, const nh_nodeset_t *to,

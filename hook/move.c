@@ -34,8 +34,15 @@ struct proc {
 /* One unit of work for a worker. */
 struct task {
 	struct proc *proc;
-	nh_range_t range; /* move_pages only */
+	bool whole;       /* one migrate_pages call for the process */
+	nh_range_t range; /* move_pages: the range to walk */
 };
+
+/* move_pages walks address space page by page: a process whose mappings
+ * with pages to move are mostly empty (reserved heaps, sanitizer shadows)
+ * is moved with one migrate_pages call instead. */
+#define SPARSE_FACTOR 64u
+#define SPARSE_SLACK_BYTES (1ull << 30)
 
 struct pass {
 	const nh_move_opts_t *opts;
@@ -114,20 +121,21 @@ static int add_task(struct pass *p, struct proc *pr, const nh_range_t *range)
 	if (!t)
 		return nh_fail(p->err, NH_EXIT_SYSTEM, ENOMEM, "task list");
 	p->tasks = t;
-	p->tasks[p->n_tasks++] = (struct task){ .proc = pr, .range = range ? *range : (nh_range_t){ 0 } };
+	p->tasks[p->n_tasks++] = (struct task){ .proc = pr,
+						.whole = range == NULL,
+						.range = range ? *range : (nh_range_t){ 0 } };
 	return 0;
 }
 
 /* The work list of a pinned process: itself, or its ranges. */
 static int plan(struct pass *p, struct proc *pr)
 {
-	nh_range_t *ranges = NULL;
-	size_t n = 0;
+	nh_walk_plan_t plan;
 	int r;
 
 	if (p->opts->engine == NH_ENGINE_MIGRATE_PAGES)
 		return add_task(p, pr, NULL);
-	r = nh_maps_read(pr->procfd, RANGE_BYTES, &ranges, &n, p->err);
+	r = nh_walk_plan_read(pr->procfd, p->map, RANGE_BYTES, &plan, p->err);
 	if (r == -ESRCH || (r < 0 && !alive(pr->pidfd))) {
 		nh_error_clear(p->err);
 		pr->gone = true;
@@ -135,9 +143,18 @@ static int plan(struct pass *p, struct proc *pr)
 	}
 	if (r < 0)
 		return nh_prefix(p->err, "process %d", (int)pr->pid);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = add_task(p, pr, &ranges[i]);
-	free(ranges);
+	if (plan.span_pages >
+	    SPARSE_FACTOR * plan.source_pages + SPARSE_SLACK_BYTES / nh_page_size()) {
+		nh_debug("process %d: %llu pages to move in %llu pages of address space; one "
+			 "migrate_pages call instead",
+			 (int)pr->pid, (unsigned long long)plan.source_pages,
+			 (unsigned long long)plan.span_pages);
+		r = add_task(p, pr, NULL);
+	} else {
+		for (size_t i = 0; r == 0 && i < plan.n; i++)
+			r = add_task(p, pr, &plan.ranges[i]);
+	}
+	nh_walk_plan_free(&plan);
 	return r;
 }
 
@@ -239,8 +256,7 @@ static int run_task(size_t index, unsigned worker, void *data)
 		pthread_mutex_unlock(&p->lock);
 		return 0;
 	}
-	r = p->opts->engine == NH_ENGINE_MIGRATE_PAGES ? run_migrate_pages(p, t->proc) :
-							  run_move_pages(p, t);
+	r = t->whole ? run_migrate_pages(p, t->proc) : run_move_pages(p, t);
 	if (r == 0 && p->opts->progress) {
 		pthread_mutex_lock(&p->lock);
 		p->opts->progress(p->stats, p->opts->progress_data);

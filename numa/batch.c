@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <numaif.h>
 #include <poll.h>
 #include <string.h>
@@ -60,18 +61,89 @@ static bool special_mapping(const char *name)
 	       strcmp(name, "[vdso]") == 0;
 }
 
-int nh_maps_parse(const char *text, size_t len, size_t chunk, nh_range_t **ranges, size_t *n,
-		  nh_error_t *err)
-{
-	const char *end = text + len;
-	size_t count = 0, cap = 0;
-	nh_range_t *out = NULL;
+/* One numa_maps line: its start address and its pages on source nodes. */
+struct vma_pages {
+	uintptr_t start;
+	uint64_t source;
+};
 
-	for (const char *line = text; line < end;) {
+static uint64_t line_source_pages(const char *line, const int *map)
+{
+	uint64_t pages = 0, factor = 1, kb;
+	const char *k = strstr(line, " kernelpagesize_kB=");
+	size_t base_kb = nh_page_size() / 1024;
+
+	if (k && sscanf(k, " kernelpagesize_kB=%" SCNu64, &kb) == 1 && kb >= base_kb)
+		factor = kb / base_kb;
+	for (const char *t = strstr(line, " N"); t; t = strstr(t + 1, " N")) {
+		unsigned node;
+		uint64_t count;
+
+		if (sscanf(t, " N%u=%" SCNu64, &node, &count) == 2 && node < NH_MAX_NODES &&
+		    map[node] >= 0 && map[node] != (int)node)
+			pages += count * factor;
+	}
+	return pages;
+}
+
+static int add_range(nh_walk_plan_t *plan, size_t *cap, uintptr_t lo, uintptr_t hi,
+		     nh_error_t *err)
+{
+	if (plan->n == *cap) {
+		nh_range_t *bigger;
+
+		*cap = *cap ? *cap * 2 : 64;
+		bigger = realloc(plan->ranges, *cap * sizeof(*bigger));
+		if (!bigger)
+			return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "maps");
+		plan->ranges = bigger;
+	}
+	plan->ranges[plan->n++] = (nh_range_t){ lo, hi };
+	return 0;
+}
+
+int nh_walk_plan_parse(const char *maps, size_t maps_len, const char *numa_maps,
+		       size_t numa_maps_len, const int *map, size_t chunk, nh_walk_plan_t *plan,
+		       nh_error_t *err)
+{
+	_cleanup_free_ struct vma_pages *vmas = NULL;
+	size_t n_vmas = 0, cap_vmas = 0, cap = 0, next = 0;
+	const char *end = numa_maps + numa_maps_len;
+
+	memset(plan, 0, sizeof(*plan));
+	for (const char *line = numa_maps; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		char buf[4096];
+		size_t l;
+		unsigned long long start;
+
+		if (!eol)
+			eol = end;
+		l = (size_t)(eol - line) < sizeof(buf) - 1 ? (size_t)(eol - line) : sizeof(buf) - 1;
+		memcpy(buf, line, l);
+		buf[l] = '\0';
+		line = eol + 1;
+		if (sscanf(buf, "%llx ", &start) != 1)
+			continue;
+		if (n_vmas == cap_vmas) {
+			struct vma_pages *bigger;
+
+			cap_vmas = cap_vmas ? cap_vmas * 2 : 64;
+			bigger = realloc(vmas, cap_vmas * sizeof(*bigger));
+			if (!bigger)
+				return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "numa_maps");
+			vmas = bigger;
+		}
+		vmas[n_vmas++] = (struct vma_pages){ (uintptr_t)start, line_source_pages(buf, map) };
+	}
+
+	end = maps + maps_len;
+	for (const char *line = maps; line < end;) {
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
 		unsigned long long lo, hi;
 		char name[64] = "";
 		char buf[512];
+		uint64_t source = 0;
 		size_t l;
 
 		if (!eol)
@@ -83,45 +155,50 @@ int nh_maps_parse(const char *text, size_t len, size_t chunk, nh_range_t **range
 		if (l == 0)
 			continue;
 		if (sscanf(buf, "%llx-%llx %*s %*s %*s %*s %63s", &lo, &hi, name) < 2 || hi <= lo) {
-			free(out);
+			nh_walk_plan_free(plan);
 			return nh_fail(err, NH_EXIT_SYSTEM, 0, "maps: cannot parse \"%s\"",
 				       nh_quote(buf, l, 0));
 		}
-		if (special_mapping(name))
+		/* Both files list the mappings in address order. */
+		while (next < n_vmas && vmas[next].start < lo)
+			next++;
+		if (next < n_vmas && vmas[next].start == lo)
+			source = vmas[next].source;
+		if (source == 0 || special_mapping(name))
 			continue;
-		for (unsigned long long a = lo; a < hi; a += chunk) {
-			if (count == cap) {
-				nh_range_t *bigger;
-
-				cap = cap ? cap * 2 : 64;
-				bigger = realloc(out, cap * sizeof(*out));
-				if (!bigger) {
-					free(out);
-					return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "maps");
-				}
-				out = bigger;
+		plan->source_pages += source;
+		plan->span_pages += (hi - lo) / nh_page_size();
+		for (unsigned long long a = lo; a < hi; a += chunk)
+			if (add_range(plan, &cap, (uintptr_t)a,
+				      (uintptr_t)(hi - a > chunk ? a + chunk : hi), err) < 0) {
+				nh_walk_plan_free(plan);
+				return -1;
 			}
-			out[count].start = (uintptr_t)a;
-			out[count].end = (uintptr_t)(hi - a > chunk ? a + chunk : hi);
-			count++;
-		}
 	}
-	*ranges = out;
-	*n = count;
 	return 0;
 }
 
-int nh_maps_read(int proc_dirfd, size_t chunk, nh_range_t **ranges, size_t *n, nh_error_t *err)
+int nh_walk_plan_read(int proc_dirfd, const int *map, size_t chunk, nh_walk_plan_t *plan,
+		      nh_error_t *err)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r = nh_read_file_at(proc_dirfd, "maps", 64u * 1024 * 1024, &text, &len);
+	_cleanup_free_ char *maps = NULL, *numa_maps = NULL;
+	size_t maps_len, numa_maps_len;
+	int r = nh_read_file_at(proc_dirfd, "maps", 64u * 1024 * 1024, &maps, &maps_len);
 
+	if (r == 0)
+		r = nh_read_file_at(proc_dirfd, "numa_maps", 256u * 1024 * 1024, &numa_maps,
+				    &numa_maps_len);
 	if (r == -ENOENT || r == -ESRCH)
 		return -ESRCH;
 	if (r < 0)
 		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read maps");
-	return nh_maps_parse(text, len, chunk, ranges, n, err);
+	return nh_walk_plan_parse(maps, maps_len, numa_maps, numa_maps_len, map, chunk, plan, err);
+}
+
+void nh_walk_plan_free(nh_walk_plan_t *plan)
+{
+	free(plan->ranges);
+	memset(plan, 0, sizeof(*plan));
 }
 
 void nh_node_map(const nh_nodeset_t *from, const nh_nodeset_t *to, int map[NH_MAX_NODES])

@@ -28,11 +28,25 @@ typedef struct nh_range {
 	uintptr_t start, end;
 } nh_range_t;
 
-/* The mappings worth walking from /proc/<pid>/maps text (not [vsyscall],
- * [vvar], [vdso]), split in ranges of at most chunk bytes. */
-int nh_maps_parse(const char *text, size_t len, size_t chunk, nh_range_t **ranges, size_t *n,
-		  nh_error_t *err);
-int nh_maps_read(int proc_dirfd, size_t chunk, nh_range_t **ranges, size_t *n, nh_error_t *err);
+/* What the engine walks in one process: only the mappings that hold pages
+ * on a source node, so that reserved but empty address space (sanitizer
+ * shadows, JVM heaps, Go arenas: terabytes) costs nothing. */
+typedef struct nh_walk_plan {
+	nh_range_t *ranges;    /* split in ranges of at most chunk bytes */
+	size_t n;
+	uint64_t span_pages;   /* pages of address space in the ranges */
+	uint64_t source_pages; /* resident pages on a source node in them */
+} nh_walk_plan_t;
+
+/* From /proc/<pid>/maps and numa_maps texts (both NUL-terminated), with the
+ * node map of nh_node_map(); [vsyscall], [vvar] and [vdso] are left out. */
+int nh_walk_plan_parse(const char *maps, size_t maps_len, const char *numa_maps,
+		       size_t numa_maps_len, const int *map, size_t chunk, nh_walk_plan_t *plan,
+		       nh_error_t *err);
+/* The same from the process's /proc directory; -ESRCH when it is gone. */
+int nh_walk_plan_read(int proc_dirfd, const int *map, size_t chunk, nh_walk_plan_t *plan,
+		      nh_error_t *err);
+void nh_walk_plan_free(nh_walk_plan_t *plan);
 
 /* Where each source node's pages go: the i-th node of from to the
  * (i mod |to|)-th node of to, as migrate_pages(2) keeps relative topology. */

@@ -117,18 +117,19 @@ expect "nodes=all: exit 0" 0 "summary .*nodes=$online "
 run_hook poststart "$(state $ID "$main_pid" "$(ann auto)")"
 expect "nodes=auto: the nodes local to the container's CPUs" 0 "summary .*nodes=$online "
 
-# --- the move_pages engine walks the same processes, and only them
-strace -f -qq -e trace=move_pages,migrate_pages -o "$tmp/mp.trace" "$NH_BIN" hook poststart --config "$cfg" \
-	<<<"$(state $ID "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\",\"oci-numa-hook/engine\":\"move_pages\",\"oci-numa-hook/rate\":\"1G\"")")" > "$tmp/mp.out" 2>&1
+# --- the move_pages engine pins the same processes, and only them
+strace -f -qq -e trace=pidfd_open,move_pages,migrate_pages -o "$tmp/mp.trace" "$NH_BIN" hook poststart --config "$cfg" \
+	<<<"$(state "$ID" "$main_pid" "$(ann "$online" ",\"oci-numa-hook/from\":\"$online\",\"oci-numa-hook/engine\":\"move_pages\",\"oci-numa-hook/rate\":\"1G\"")")" > "$tmp/mp.out" 2>&1
 rc=$?
 check "engine=move_pages rate=1G: exit 0" test "$rc" = 0
 check "engine=move_pages: summary names the engine" grep -q "engine=move_pages " "$tmp/mp.out"
-mp_called() { grep -qE "move_pages\($1," "$tmp/mp.trace"; }
-check "engine=move_pages: placement queried for the main process" mp_called "$main_pid"
-check "engine=move_pages: placement queried for the sub-cgroup process" mp_called "$sub_pid"
-mp_outsiders() { ! mp_called "$out_pid" && ! mp_called "$root_pid"; }
+pinned() { grep -qE "pidfd_open\($1," "$tmp/mp.trace"; }
+check "engine=move_pages: pins the main process" pinned "$main_pid"
+check "engine=move_pages: pins the sub-cgroup process" pinned "$sub_pid"
+mp_outsiders() { ! pinned "$out_pid" && ! pinned "$root_pid"; }
 check "engine=move_pages: never touches processes outside" mp_outsiders
-check "engine=move_pages: no migrate_pages call" bash -c "! grep -q '^[0-9]* *migrate_pages' '$tmp/mp.trace'"
+check "engine=move_pages: no page on a source node, so no migration call at all" \
+	bash -c "! grep -qE '^[0-9]+ +(move_pages|migrate_pages)\\(' '$tmp/mp.trace'"
 check "engine=move_pages: nothing counted as moved when pages are already in place" grep -q " moved=0 " "$tmp/mp.out"
 run_hook poststart "$(state $ID "$main_pid" "$(ann "$online" ',"oci-numa-hook/engine":"fastest"')")"
 expect "unknown engine: exit 1" 1 'annotation oci-numa-hook/engine="fastest": expected migrate_pages or move_pages'

@@ -75,32 +75,37 @@ static bool alive(int pidfd)
 	return NH_RETRY(poll(&p, 1, 0)) == 0;
 }
 
-/* Pin pid and check it is (still) the container's. false: skip it. */
-static bool pin(struct pass *p, struct proc *pr)
+/* Pin pid and check it is (still) the container's: 1 pinned, 0 skip it,
+ * -1 error (only a process that is gone may be skipped silently). */
+static int pin(struct pass *p, struct proc *pr)
 {
 	char path[32];
 
 	pr->procfd = -1;
 	pr->pidfd = (int)syscall(SYS_pidfd_open, pr->pid, 0);
-	if (pr->pidfd < 0) {
+	if (pr->pidfd < 0 && errno == ESRCH) {
 		p->stats->vanished++;
-		return false;
+		return 0;
 	}
+	if (pr->pidfd < 0)
+		return nh_fail(p->err, NH_EXIT_SYSTEM, errno,
+			       "cannot pin process %d with pidfd_open%s", (int)pr->pid,
+			       errno == ENOSYS ? " (needs Linux 5.3 or later)" : "");
 	/* Opened after the pidfd and checked alive after: procfd is this
 	 * process, never a later one that reused the pid. */
 	snprintf(path, sizeof(path), "/proc/%d", (int)pr->pid);
 	pr->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pr->procfd < 0 || !alive(pr->pidfd)) {
 		p->stats->vanished++;
-		return false;
+		return 0;
 	}
 	if (!nh_cgroup_holds_process(p->opts->cgroup, pr->procfd)) {
 		nh_debug("process %d is no longer in cgroup %s; left alone", (int)pr->pid,
 			 p->opts->cgroup->path);
 		p->stats->left_cgroup++;
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 static void unpin(struct proc *pr)
@@ -272,12 +277,14 @@ static int move_group(struct pass *p, pid_t *pids, size_t n)
 	size_t pinned = 0;
 	int r = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		procs[pinned] = (struct proc){ .pid = pids[i], .pidfd = -1, .procfd = -1 };
-		if (pin(p, &procs[pinned]))
+		r = pin(p, &procs[pinned]);
+		if (r > 0)
 			pinned++;
 		else
 			unpin(&procs[pinned]);
+		r = r < 0 ? -1 : 0;
 	}
 	p->n_tasks = 0;
 	for (size_t i = 0; r == 0 && i < pinned; i++)

@@ -211,6 +211,14 @@ expect "verify-cgroup-id = no: a runtime with other cgroup names is served" 0 "s
 run_hook poststart "$(printf '{"pid":%s,"annotations":{"oci-numa-hook/nodes":"0"}}' "$main_pid")"
 expect "annotated state without an id: exit 1" 1 'OCI state has no "id"'
 
+# --- a process that cannot be pinned is a failure, never skipped as gone
+for e in ENOSYS EMFILE; do
+	out=$(strace -f -qq -o /dev/null -e trace=pidfd_open -e inject=pidfd_open:error=$e \
+		"$NH_BIN" hook poststart --config "$cfg" <<<"$(state "$ID" "$main_pid" "$(ann "$online")")" 2>&1)
+	rc=$?; lines=$(grep -c . <<<"$out")
+	expect "pidfd_open failing with $e: exit 2 naming it" 2 "error: cannot pin process [0-9]+ with pidfd_open"
+done
+
 # --- processes that keep forking: bounded rounds, then a clear warning
 # New processes as fast as bash forks, each living 2 s: every round of both
 # passes (before and after the cpuset.mems write) finds new ones.

@@ -1,0 +1,5 @@
+/* The baseline of P1/P2: a program that does nothing. */
+int main(void)
+{
+	return 0;
+}

@@ -1,0 +1,403 @@
+#!/bin/bash
+# The benchmark suite (make bench; doc/benchmarks.md): the hook against its
+# baselines, measured in the same run on the same workload.
+#
+#   run.sh --builddir DIR [--hook PATH] [--hook-static PATH]
+#          [--only P1,P2,...] [--rounds N] [--runs N]
+#          [--podman-runs N] [--json FILE] [--extra FILE] [--append WORDS]
+#
+#   P1, P2  on this host: the hook (dynamic and static builds) without and
+#           with an annotation against exec of an empty static program;
+#           podman run --rm with the hook against without it
+#   P3-P7   in the NUMA test VM (tests/vm; QEMU, 2 nodes, 2 vCPUs): one
+#           256 MiB process, 32 processes, the workload's worst stall,
+#           2000 processes / 20 000 threads, memcpy
+#
+# DIR is a configured build tree: it must hold oci-numa-hook and
+# oci-numa-hook-static (make bench builds both; --hook, --hook-static name
+# them elsewhere).  Prints a table per
+# benchmark and one line "metric NAME VALUE UNIT" per figure, and writes
+# every metric to FILE (default DIR/bench/results.json).  --extra FILE adds
+# a shell file to the VM (more b_NAME functions or variant_extra, for
+# investigations; a directory is merged into the VM's root instead, its
+# nh/bench/vm-extra.sh sourced); --only then also takes their names.
+# --append adds words to the VM kernel's command line (investigations).  Needs root (cgroups,
+# podman) and the packages of tests/vm/packages plus bench/packages.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/.." && pwd)
+builddir=
+only=P1,P2,P3,P4,P5,P6,P7
+rounds=3
+runs=2000
+hook=
+hook_static=
+podman_runs=30
+json=
+extra=
+append=
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--builddir) builddir=${2:?}; shift 2 ;;
+	--hook) hook=${2:?}; shift 2 ;;
+	--hook-static) hook_static=${2:?}; shift 2 ;;
+	--only) only=${2:?}; shift 2 ;;
+	--rounds) rounds=${2:?}; shift 2 ;;
+	--runs) runs=${2:?}; shift 2 ;;
+	--podman-runs) podman_runs=${2:?}; shift 2 ;;
+	--json) json=${2:?}; shift 2 ;;
+	--extra) extra=${2:?}; shift 2 ;;
+	--append) append=${2:?}; shift 2 ;;
+	*) usage ;;
+	esac
+done
+[ -n "$builddir" ] || usage
+builddir=$(cd "$builddir" && pwd)
+out=$builddir/bench
+mkdir -p "$out"
+[ -n "$json" ] || json=$out/results.json
+[ -n "$hook" ] || hook=$builddir/oci-numa-hook
+[ -n "$hook_static" ] || hook_static=$builddir/oci-numa-hook-static
+metrics=$out/metrics.txt
+: >"$metrics"
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+want() { case ",${only^^}," in *",${1^^},"*) return 0 ;; esac; return 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (cgroups, podman, the VM's cgroup tests)"
+[ -x "$hook" ] || die "$hook is missing (make)"
+[ -x "$hook_static" ] || die "$hook_static is missing (make oci-numa-hook-static)"
+command -v gcc >/dev/null || die "gcc is missing"
+
+# Every figure: printed, and kept for results.json.
+metric() { # NAME VALUE UNIT
+	echo "metric $1 $2 $3"
+	echo "$1 $2 $3" >>"$metrics"
+}
+
+# ---------------------------------------------------------------- helpers
+# nh-bench and the empty program, static (they also run in the VM).
+build_tools() {
+	local src
+	for src in nh-bench nh-empty; do
+		if [ ! -x "$out/$src" ] || [ "$here/$src.c" -nt "$out/$src" ]; then
+			gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$out/$src.tmp" "$here/$src.c" ||
+				die "cannot compile $here/$src.c (static glibc: libc6-dev)"
+			mv "$out/$src.tmp" "$out/$src"
+		fi
+	done
+}
+
+# A third build for P1/P2: yajl and libcgroup linked statically, only libc
+# dynamic (from the build tree's objects; skipped when that link fails,
+# e.g. in a sanitizer build).
+hook_libc=$out/oci-numa-hook-libc
+build_hook_libc() {
+	if [ -f "$builddir/hook/main.o" ] && [ -f "$builddir/libnumahook.a" ] &&
+		gcc -o "$hook_libc.tmp" "$builddir/hook/main.o" "$builddir/libnumahook.a" \
+			-Wl,-Bstatic -lyajl_s -lcgroup -Wl,-Bdynamic -lpthread 2>/dev/null; then
+		mv "$hook_libc.tmp" "$hook_libc"
+	else
+		rm -f "$hook_libc.tmp"
+		hook_libc=
+	fi
+}
+
+# How a binary is linked: "static" or "dynamic (N libraries)".
+linkage() {
+	local n
+	n=$(ldd "$1" 2>/dev/null | grep -c '=> /' || true)
+	if [ "$n" -gt 0 ]; then echo "dynamic, $n libraries: $(ldd "$1" | sed -n 's/^[[:space:]]*\([^ ]*\) => \/.*/\1/p' | tr '\n' ' ')"; else echo static; fi
+}
+
+T=$(mktemp -d /tmp/oci-numa-hook-bench.XXXXXX)
+cleanup() {
+	set +e
+	[ -z "${sleeper:-}" ] || kill "$sleeper" 2>/dev/null
+	[ -z "${cg_host:-}" ] || { sleep 0.2; find "$cg_host" -depth -type d -exec rmdir {} + 2>/dev/null; }
+	if [ -n "${PODMAN_SANDBOX:-}" ]; then podman_sandbox_cleanup; fi
+	rm -rf --one-file-system "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A state as runc gives it for a Podman container, annotations included
+# (none of them ours unless added).
+state_json() { # PID EXTRA-ANNOTATIONS
+	printf '{"ociVersion": "1.0.2", "id": "%s", "status": "created", "pid": %s, "bundle": "%s", "annotations": {"io.container.manager": "libpod", "io.podman.annotations.autoremove": "TRUE", "org.opencontainers.image.stopSignal": "15", "io.kubernetes.cri-o.Created": "2026-01-01T00:00:00Z", "io.kubernetes.container.name": "workload", "io.kubernetes.pod.name": "example", "io.kubernetes.pod.namespace": "default"%s}}' \
+		"$cid" "$1" "$T" "$2"
+}
+
+# A field of an nh-bench spawn line: get VARIANT KEY FILE
+get() { sed -n "s/^variant $1 .*[ ]$2=\([0-9.]*\).*/\1/p" "$3"; }
+getr() { sed -n "s/^ratio $1\/[^ ]* \(.* \)\{0,1\}$2=\([0-9.]*\).*/\2/p" "$3"; }
+
+spawn_metrics() { # PREFIX FILE BASE VARIANT...
+	local p=$1 f=$2 base=$3 v
+	shift 3
+	metric "${p}_${base}_median_us" "$(get "$base" median_us "$f")" us
+	metric "${p}_${base}_p95_us" "$(get "$base" p95_us "$f")" us
+	for v in "$@"; do
+		metric "${p}_${v}_median_us" "$(get "$v" median_us "$f")" us
+		metric "${p}_${v}_p95_us" "$(get "$v" p95_us "$f")" us
+		metric "${p}_${v}_cost_us" "$(awk -v a="$(get "$v" median_us "$f")" -v b="$(get "$base" median_us "$f")" 'BEGIN { print a - b }')" us
+		metric "${p}_${v}_ratio_median" "$(getr "$v" median "$f")" x
+		metric "${p}_${v}_ratio_p95" "$(getr "$v" p95 "$f")" x
+		metric "${p}_${v}_ratio_block_min" "$(getr "$v" block_median_min "$f")" x
+		metric "${p}_${v}_ratio_block_max" "$(getr "$v" block_median_max "$f")" x
+	done
+}
+
+table_spawn() { # TITLE FILE
+	echo
+	echo "== $1"
+	printf '%-14s %8s %10s %8s %8s %8s\n' variant runs median_us p95_us p99_us max_us
+	sed -n 's/^variant \([^ ]*\) n=\([0-9]*\) .*median_us=\([0-9]*\) p95_us=\([0-9]*\) p99_us=\([0-9]*\) max_us=\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' "$2" |
+		while read -r a b c d e f; do printf '%-14s %8s %10s %8s %8s %8s\n' "$a" "$b" "$c" "$d" "$e" "$f"; done
+	sed -n 's/^ratio \([^ ]*\) median=\([0-9.]*\) p95=\([0-9.]*\) block_median_min=\([0-9.]*\) block_median_max=\([0-9.]*\)/\1 \2 \3 \4 \5/p' "$2" |
+		while read -r a b c d e; do printf 'ratio %-22s median %s  p95 %s  (median per tenth of the runs: %s-%s)\n' "$a" "$b" "$c" "$d" "$e"; done
+}
+
+# ---------------------------------------------------------------- P1, P2
+cid=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+
+bench_p1() {
+	state_json 1 "" >"$T/noann.json"
+	: >"$T/empty.conf"
+	log "P1: $runs runs of each, interleaved"
+	"$out/nh-bench" spawn --runs "$runs" --warmup 50 --stdin "$T/noann.json" -- \
+		empty "$out/nh-empty" :: \
+		hook "$hook" hook createRuntime --config "$T/empty.conf" :: \
+		hook_static "$hook_static" hook createRuntime --config "$T/empty.conf" \
+		${hook_libc:+:: hook_libc "$hook_libc" hook createRuntime --config "$T/empty.conf"} >"$T/p1.txt"
+	table_spawn "P1 no annotation: hook vs exec of an empty static program (target ratio <= 1.3)" "$T/p1.txt"
+	linkages
+	spawn_metrics p1 "$T/p1.txt" empty hook hook_static ${hook_libc:+hook_libc}
+}
+
+linkages() {
+	echo "empty:       $(linkage "$out/nh-empty")"
+	echo "hook:        $(linkage "$hook")"
+	echo "hook_static: $(linkage "$hook_static")"
+	[ -z "$hook_libc" ] || echo "hook_libc:   $(linkage "$hook_libc")"
+}
+
+# A process in a cgroup of its own, named after the container id as
+# runtimes do (cgroup v1 cpuset hierarchy, or v2).
+host_container() {
+	local root
+	if [ -d /sys/fs/cgroup/cpuset ] && [ "$(stat -fc %T /sys/fs/cgroup/cpuset)" != cgroup2fs ]; then
+		root=/sys/fs/cgroup/cpuset
+	else
+		root=/sys/fs/cgroup
+	fi
+	cg_host=$root/oci-numa-hook-bench-$$
+	mkdir -p "$cg_host/$cid"
+	if [ "$root" = /sys/fs/cgroup/cpuset ]; then
+		cat "$root/cpuset.cpus" >"$cg_host/cpuset.cpus"
+		cat "$root/cpuset.mems" >"$cg_host/cpuset.mems"
+		cat "$root/cpuset.cpus" >"$cg_host/$cid/cpuset.cpus"
+		cat "$root/cpuset.mems" >"$cg_host/$cid/cpuset.mems"
+	else
+		echo +cpuset >"$cg_host/cgroup.subtree_control" 2>/dev/null || true
+	fi
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec sleep 3600' sh "$cg_host/$cid" &
+	sleeper=$!
+	sleep 0.2
+}
+
+bench_p2_hook() {
+	local node
+	host_container
+	node=$(sed 's/[-,].*//' /sys/devices/system/node/has_memory 2>/dev/null || echo 0)
+	state_json "$sleeper" ", \"oci-numa-hook/nodes\": \"$node\"" >"$T/ann.json"
+	printf 'log-level = info\n' >"$T/ann.conf"
+	"$hook" hook createRuntime --config "$T/ann.conf" <"$T/ann.json" 2>"$T/ann.err" ||
+		die "P2: the annotated hook fails on this host: $(cat "$T/ann.err")"
+	log "P2: $((runs / 2)) runs of each, interleaved (annotation nodes=$node)"
+	"$out/nh-bench" spawn --runs $((runs / 2)) --warmup 20 --stdin "$T/ann.json" -- \
+		empty "$out/nh-empty" :: \
+		hook "$hook" hook createRuntime --config "$T/ann.conf" :: \
+		hook_static "$hook_static" hook createRuntime --config "$T/ann.conf" \
+		${hook_libc:+:: hook_libc "$hook_libc" hook createRuntime --config "$T/ann.conf"} >"$T/p2.txt"
+	table_spawn "P2 annotated, nothing to move (nodes=$node; $(tr -d '\n' </sys/devices/system/node/online) online): hook vs empty program (target <= 3)" "$T/p2.txt"
+	echo "summary line of one run: $(grep -a 'summary' "$T/ann.err" | sed 's/.*summary //')"
+	spawn_metrics p2 "$T/p2.txt" empty hook hook_static ${hook_libc:+hook_libc}
+}
+
+# podman run --rm with the hook (hooks.d, annotated) against without it
+# (no hooks directory, no annotation), interleaved.
+bench_p2_podman() {
+	local i who t0 t1 hooks=$T/hooks.d conf=$T/podman-hook.conf stage
+	# shellcheck source=../tests/lib/podman.sh
+	. "$top/tests/lib/podman.sh"
+	command -v podman >/dev/null || { log "P2 podman: podman is not installed; skipped"; return 0; }
+	podman_sandbox "$T/sandbox"
+	busybox_rootfs "$T/rootfs" >/dev/null
+	mkdir -p "$hooks"
+	printf 'log-level = info\nlog-file = %s\n' "$T/podman-hook.log" >"$conf"
+	for stage in createRuntime poststart; do
+		sed -e "s|@HOOK_PATH@|$hook|g" -e "s|@STAGE@|$stage|g" "$top/contrib/hooks.d/oci-numa-hook.json.in" |
+			sed "s|\"hook\", \"$stage\"\]|\"hook\", \"$stage\", \"--config\", \"$conf\"]|" >"$hooks/oci-numa-hook-$stage.json"
+	done
+	grep -q -- --config "$hooks/oci-numa-hook-poststart.json" || die "P2: cannot add --config to the hooks.d files"
+	run_podman() { # with|without
+		if [ "$1" = with ]; then
+			podman run --rm --network=none --hooks-dir "$hooks" --annotation oci-numa-hook/nodes=0 \
+				--rootfs "$T/rootfs" true >/dev/null 2>>"$T/podman.err"
+		else
+			podman run --rm --network=none --rootfs "$T/rootfs" true >/dev/null 2>>"$T/podman.err"
+		fi
+	}
+	run_podman with || die "P2 podman: podman run with the hook failed: $(tail -n 3 "$T/podman.err")"
+	run_podman without || die "P2 podman: podman run failed: $(tail -n 3 "$T/podman.err")"
+	: >"$T/podman-hook.log"
+	log "P2 podman: $podman_runs runs of each, interleaved"
+	: >"$T/p2-with" && : >"$T/p2-without"
+	for ((i = 0; i < podman_runs; i++)); do
+		for who in with without; do
+			[ $((i % 2)) = 0 ] || who=$([ "$who" = with ] && echo without || echo with)
+			t0=$(date +%s%N)
+			run_podman "$who" || die "P2 podman: run $i ($who) failed: $(tail -n 3 "$T/podman.err")"
+			t1=$(date +%s%N)
+			echo $(((t1 - t0) / 1000)) >>"$T/p2-$who"
+		done
+	done
+	local fired
+	fired=$(grep -c ': info: summary ' "$T/podman-hook.log" || true)
+	[ "$fired" -ge $((podman_runs * 2)) ] || die "P2 podman: the hook logged $fired summaries for $podman_runs annotated runs (expected 2 each)"
+	echo
+	echo "== P2 podman run --rm (busybox rootfs, vfs, cgroupfs, runc, no network): with the hook vs without (target <= 1.02)"
+	printf '%-10s %6s %10s %10s %10s %10s\n' variant runs median_ms p95_ms min_ms max_ms
+	for who in without with; do
+		sort -n "$T/p2-$who" | awk -v w="$who" '{ v[NR] = $1 } END {
+			printf "%-10s %6d %10.1f %10.1f %10.1f %10.1f\n", w, NR, v[int((NR + 1) / 2)] / 1000,
+				v[int(NR * 0.95 + 0.999)] / 1000, v[1] / 1000, v[NR] / 1000 }'
+	done
+	local med_with med_without p95_with p95_without
+	med_with=$(sort -n "$T/p2-with" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	med_without=$(sort -n "$T/p2-without" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	p95_with=$(sort -n "$T/p2-with" | awk '{ v[NR] = $1 } END { print v[int(NR * 0.95 + 0.999)] }')
+	p95_without=$(sort -n "$T/p2-without" | awk '{ v[NR] = $1 } END { print v[int(NR * 0.95 + 0.999)] }')
+	echo "hook runs logged: $fired (2 stages x $podman_runs containers)"
+	metric p2_podman_without_median_ms "$(awk -v a="$med_without" 'BEGIN { printf "%.1f", a / 1000 }')" ms
+	metric p2_podman_with_median_ms "$(awk -v a="$med_with" 'BEGIN { printf "%.1f", a / 1000 }')" ms
+	metric p2_podman_ratio_median "$(awk -v a="$med_with" -v b="$med_without" 'BEGIN { printf "%.3f", a / b }')" x
+	metric p2_podman_ratio_p95 "$(awk -v a="$p95_with" -v b="$p95_without" 'BEGIN { printf "%.3f", a / b }')" x
+	metric p2_podman_cost_ms "$(awk -v a="$med_with" -v b="$med_without" 'BEGIN { printf "%.1f", (a - b) / 1000 }')" ms
+}
+
+# ---------------------------------------------------------------- P3-P7 (VM)
+vm_benchmarks() {
+	local names=() kernel initramfs key value overlay log qpid start
+	want P3 && names+=(p3)
+	want P7 && { want P3 || names+=(p3); names+=(p7); }
+	want P4 && names+=(p4)
+	want P5 && names+=(p5)
+	want P6 && names+=(p6)
+	local x
+	for x in ${only//,/ }; do
+		case ${x^^} in P[1-7]) ;; *) names+=("$x") ;; esac
+	done
+	[ ${#names[@]} -gt 0 ] || return 0
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 not found (tests/vm/packages: qemu-system-x86 --no-install-recommends)"
+	while IFS='=' read -r key value; do
+		case $key in
+		kernel) kernel=$value ;;
+		initramfs) initramfs=$value ;;
+		esac
+	done < <("$top/tests/vm/build.sh" --cache "$builddir/tests/vm/cache" --hook "$hook")
+	if [ ! -s "${kernel:-}" ] || [ ! -s "${initramfs:-}" ]; then die "tests/vm/build.sh made no kernel/initramfs"; fi
+	# The test bed's initramfs plus the bench files (a second cpio archive:
+	# the kernel unpacks both).
+	overlay=$T/overlay
+	mkdir -p "$overlay/nh/bench"
+	cp "$out/nh-bench" "$overlay/nh/bench/"
+	install -m 0755 "$here/vm-init.sh" "$overlay/nh/bench/init"
+	cp "$here/vm-bench.sh" "$overlay/nh/bench/"
+	if [ -d "$extra" ]; then
+		cp -a "$extra/." "$overlay/"
+	elif [ -n "$extra" ]; then
+		cp "$extra" "$overlay/nh/bench/vm-extra.sh"
+	fi
+	(cd "$overlay" && find . -print0 | cpio --null --create --format=newc --quiet) | gzip -1 >"$T/overlay.gz"
+	cat "$initramfs" "$T/overlay.gz" >"$T/initramfs.gz"
+	log=$out/vm.log
+	local list
+	list=$(IFS=,; echo "${names[*]}")
+	log "VM: ${list} (console log: $log)"
+	# 2 nodes x 1.5 GiB, one vCPU each: P4 needs 512 MiB free on node 0
+	# and P6's 20 000 threads about 700 MiB of kernel memory.
+	qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 3072M \
+		-object memory-backend-ram,id=m0,size=1536M -numa node,nodeid=0,cpus=0,memdev=m0 \
+		-object memory-backend-ram,id=m1,size=1536M -numa node,nodeid=1,cpus=1,memdev=m1 \
+		-nodefaults -display none -serial stdio -monitor none -no-reboot -net none \
+		-kernel "$kernel" -initrd "$T/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=3 numa_balancing=disable rdinit=/nh/bench/init nh.bench=$list nh.rounds=$rounds nh.timeout=900${append:+ $append}" \
+		</dev/null >"$log" 2>&1 &
+	qpid=$!
+	start=$SECONDS
+	local shown=0 total
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		total=$(wc -l <"$log")
+		tail -n "+$((shown + 1))" "$log" | head -n "$((total - shown))" | tr -d '\r' |
+			grep -aE '^(# |bench: |nh-bench: )' >&2 || true
+		shown=$total
+		if grep -qa 'Kernel panic' "$log" || [ $((SECONDS - start)) -gt 3000 ]; then
+			kill "$qpid" 2>/dev/null || true
+			break
+		fi
+	done
+	wait "$qpid" 2>/dev/null || true
+	tail -n "+$((shown + 1))" "$log" | tr -d '\r' | grep -aE '^(# |bench: |nh-bench: )' >&2 || true
+	tr -d '\r' <"$log" | grep -a '^metric ' | while read -r _ name value unit; do metric "$name" "$value" "$unit"; done
+	tr -d '\r' <"$log" | grep -q '^nh-bench: done' || die "the VM did not finish (console log: $log)"
+	if tr -d '\r' <"$log" | grep -a '^bench: .* FAILED'; then
+		die "a VM benchmark failed (console log: $log)"
+	fi
+	topology=$(tr -d '\r' <"$log" | sed -n 's/^nh-bench: kernel/kernel/p' | head -n 1)
+}
+
+# ---------------------------------------------------------------- main
+build_tools
+build_hook_libc
+topology=
+want P1 && bench_p1
+want P2 && { bench_p2_hook; bench_p2_podman; }
+vm_benchmarks
+echo
+echo "== all figures"
+cat "$metrics"
+write_json() {
+	local first=1 name value unit
+	{
+		echo "{"
+		echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
+		echo "  \"host\": \"$(nproc) CPUs, $(uname -r)\","
+		echo "  \"vm\": \"${topology:-not run}\","
+		echo "  \"metrics\": {"
+		while read -r name value unit; do
+			[ "$first" = 1 ] || echo ","
+			first=0
+			case $value in
+			'' | *[!0-9.-]* | nan) value="null" ;;
+			esac
+			printf '    "%s": {"value": %s, "unit": "%s"}' "$name" "$value" "$unit"
+		done <"$metrics"
+		echo
+		echo "  }"
+		echo "}"
+	} >"$json"
+}
+write_json
+log "results: $json"

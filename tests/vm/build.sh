@@ -86,7 +86,7 @@ build_kernel() {
 }
 
 # ---------------------------------------------------------------- helpers
-helpers=(nh-workload nh-pages nh-clock)
+helpers=(nh-workload nh-pages nh-clock nh-nocap)
 
 build_helpers() {
 	local h src bin
@@ -152,7 +152,7 @@ build_initramfs() {
 	# The stamp: every input's content, so that any change rebuilds.
 	manifest=$(
 		{
-			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$(dirname "$kernel")"/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-demo.sh "$self"
+			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$(dirname "$kernel")"/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-faults.sh "$here"/vm-demo.sh "$self"
 			echo "hook=$hook"
 		} | sed "s|$cache||; s|$here||"
 	)
@@ -191,7 +191,7 @@ build_initramfs() {
 		mkdir -p "$root/nh/modules"
 		cp "$(dirname "$kernel")/loop.ko" "$root/nh/modules/"
 	fi
-	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$here/vm-demo.sh" "$root/nh/"
+	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$here/vm-faults.sh" "$here/vm-demo.sh" "$root/nh/"
 	install -m 0755 "$here/init.sh" "$root/init"
 	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"

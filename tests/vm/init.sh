@@ -47,6 +47,8 @@ echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 # shellcheck source=/dev/null
 . /nh/vm-tests.sh
 # shellcheck source=/dev/null
+. /nh/vm-faults.sh
+# shellcheck source=/dev/null
 . /nh/vm-demo.sh
 
 nh_main

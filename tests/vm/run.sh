@@ -9,6 +9,10 @@
 #   two   2 nodes x 512 MiB, one CPU each
 #   four  4 nodes x 512 MiB: nodes 0-2 one CPU each, node 3 memory-only
 #   v1    like two, with cgroup v1 hierarchies instead of cgroup v2
+#   faults 2 nodes x 1 GiB with one CPU each, node 2 memory-only (a 256 MiB
+#         pc-dimm, offline at boot): faults (vm-faults.sh)
+#   load  like faults: NH_VM_LOAD (50) runc containers started at once, with
+#         a time limit of NH_VM_LOAD_TIMEOUT (900) s
 #   perf  (not run by default) the hook against migratepages, like two
 # Prints "PASS: vm/NAME", "FAIL: vm/NAME — why" or "SKIP: vm/NAME — why" per
 # test, measurement lines starting with '#', and a closing
@@ -69,6 +73,8 @@ group_tests() {
 	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order move-pages-engine cli-status-migrate restricted-caller" ;;
 	four) echo "from-to-relative from-subset memory-only auto" ;;
 	v1) echo "v1-start v1-migrate v1-write-order" ;;
+	faults) echo "target-exits all-exit cgroup-removed no-sys-nice node-offline hook-sigkill" ;;
+	load) echo "runc-load" ;;
 	perf) echo "perf-compare" ;;  # not run by default: measurements only
 	*) return 1 ;;
 	esac
@@ -78,6 +84,7 @@ group_tests() {
 group_append() {
 	case $1 in
 	v1) echo "nh.cgroup=v1" ;;
+	load) echo "nh.load=${NH_VM_LOAD:-50}" ;; # containers started at once by runc-load
 	esac
 }
 
@@ -98,9 +105,29 @@ topology() {
 		done
 		node_args+=(-object "memory-backend-ram,id=m3,size=512M" -numa "node,nodeid=3,memdev=m3")
 		;;
+	faults | load)
+		# Room for 50 containers at once; node 2's memory is a pc-dimm,
+		# which the kernel leaves offline (and can take offline again).
+		for n in 0 1; do
+			node_args+=(-object "memory-backend-ram,id=m$n,size=1G" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
+		done
+		node_args+=(-numa "node,nodeid=2" -object "memory-backend-ram,id=d2,size=256M"
+			-device "pc-dimm,id=dimm2,memdev=d2,node=2")
+		echo -smp 2 -m 2G,slots=2,maxmem=4G "${node_args[@]}"
+		return
+		;;
 	*) return 1 ;;
 	esac
 	echo -smp "$cpus" -m "$((nodes * 512))M" "${node_args[@]}"
+}
+
+# Time limit of each test of a group, in seconds.  50 runc containers at
+# once take minutes under TCG.
+group_test_limit() {
+	case $1 in
+	load) echo "${NH_VM_LOAD_TIMEOUT:-900}" ;;
+	*) echo "$test_limit" ;;
+	esac
 }
 
 # Boot one VM; the serial console goes to LOG.  Watches it: kills the VM when
@@ -133,7 +160,7 @@ boot_vm() { # TOPOLOGY APPEND LOG LIMIT
 			vm_end=panic
 		elif [ $((now - start)) -gt "$limit" ]; then
 			vm_end="killed: still running after the group's limit of $limit s"
-		elif [ $((now - last_change)) -gt $((test_limit + 60)) ]; then
+		elif [ $((now - last_change)) -gt $((${vm_test_limit:-$test_limit} + 60)) ]; then
 			vm_end="killed: hung, no result line for $((now - last_change)) s"
 		else
 			continue
@@ -171,7 +198,7 @@ if [ "$demo" = 1 ]; then
 	exit 1
 fi
 
-[ ${#groups[@]} -gt 0 ] || groups=(two four v1)
+[ ${#groups[@]} -gt 0 ] || groups=(two four v1 faults load)
 pass=0 failed=0 skipped=0
 for group in "${groups[@]}"; do
 	tests=$(group_tests "$group") || { echo "run.sh: unknown group $group" >&2; exit 2; }
@@ -187,8 +214,9 @@ for group in "${groups[@]}"; do
 	log=$logs/$group.log
 	echo "# vm: group $group ($ntests tests), console log: $log"
 	t0=$SECONDS
-	boot_vm "$group" "nh.tests=$(echo "$tests" | tr ' ' ,) nh.timeout=$test_limit $(group_append "$group")" "$log" \
-		$((ntests * test_limit + 120)) 2>&1 | grep -aE '^#|^nh-vm' || true
+	vm_test_limit=$(group_test_limit "$group")
+	boot_vm "$group" "nh.tests=$(echo "$tests" | tr ' ' ,) nh.timeout=$vm_test_limit $(group_append "$group")" "$log" \
+		$((ntests * vm_test_limit + 120)) 2>&1 | grep -aE '^#|^nh-vm' || true
 	results=$(tr -d '\r' <"$log" | grep -aE '^(PASS|FAIL|SKIP): vm/' || true)
 	ended=$(tr -d '\r' <"$log" | grep -a '^nh-vm: done' || true)
 	if grep -qa 'Kernel panic' "$log"; then

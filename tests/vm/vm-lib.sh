@@ -63,7 +63,7 @@ nh_run_test() {
 		nh_result FAIL "$name" "no such test in vm-tests.sh"
 		return
 	fi
-	NH_TEST=$name timeout -s KILL "$limit" sh -c ". /nh/vm-lib.sh; . /nh/vm-tests.sh; set -u; $fn"
+	NH_TEST=$name timeout -s KILL "$limit" sh -c ". /nh/vm-lib.sh; . /nh/vm-tests.sh; . /nh/vm-faults.sh; set -u; $fn"
 	rc=$?
 	why=$(cat "$NH_RUN/reason" 2>/dev/null)
 	case $rc in

@@ -113,15 +113,15 @@ int nh_walk_plan_parse(const char *maps, size_t maps_len, const char *numa_maps,
 	memset(plan, 0, sizeof(*plan));
 	for (const char *line = numa_maps; line < end;) {
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		char buf[4096];
-		size_t l;
+		_cleanup_free_ char *buf = NULL;
 		unsigned long long start;
 
 		if (!eol)
 			eol = end;
-		l = (size_t)(eol - line) < sizeof(buf) - 1 ? (size_t)(eol - line) : sizeof(buf) - 1;
-		memcpy(buf, line, l);
-		buf[l] = '\0';
+		/* Whole lines: a mapped file's escaped path can be long. */
+		buf = strndup(line, (size_t)(eol - line));
+		if (!buf)
+			return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "numa_maps");
 		line = eol + 1;
 		if (sscanf(buf, "%llx ", &start) != 1)
 			continue;

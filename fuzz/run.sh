@@ -5,7 +5,7 @@
 #
 #   run.sh --mode run    --seconds N --bindir DIR --srcdir DIR HARNESS...
 #       fuzz each harness N seconds, starting from the seed corpus
-#       (SRCDIR/corpus/<h>, read only); new inputs go to BINDIR/work/<h>,
+#       (SRCDIR/corpus/<h>, read only); new inputs go to BINDIR/scratch/<h>,
 #       crashes to BINDIR/artifacts/<h>-*.
 #   run.sh --mode replay --bindir DIR --srcdir DIR HARNESS...
 #       run every input of the seed corpus once (regression check).
@@ -62,10 +62,10 @@ for h in "$@"; do
 	fi
 	rc=0
 	if [ "$mode" = run ]; then
-		mkdir -p "$bindir/work/$h" "$bindir/artifacts"
+		mkdir -p "$bindir/scratch/$h" "$bindir/artifacts"
 		"$bin" "${opts[@]}" -max_total_time="$seconds" \
 			-artifact_prefix="$bindir/artifacts/$h-" \
-			"$bindir/work/$h" "$corpus" >"$log" 2>&1 || rc=$?
+			"$bindir/scratch/$h" "$corpus" >"$log" 2>&1 || rc=$?
 	else
 		mapfile -t inputs < <(find "$corpus" -type f | sort)
 		if [ "${#inputs[@]}" -eq 0 ]; then

@@ -10,6 +10,8 @@
 # sets log-file, and that log is the proof that the hook ran.
 #
 # Environment: E2E_ENGINES (default "podman runc crun") limits the engines.
+# E2E_LOAD (default 50) is the number of containers podman-load starts at once;
+# E2E_LOAD=0 skips that test.
 # Needs root. Everything lives in one temporary directory removed on exit; the host's
 # podman configuration, storage and runtime state directories are never used.
 # Prints one "PASS: e2e/<name>", "FAIL: e2e/<name> — <why>" or "SKIP: e2e/<name> — <why>"
@@ -33,7 +35,7 @@ if [ -z "$HOOK" ] || [ -z "$TEMPLATE" ]; then usage; fi
 
 # Tests per engine, in the order they run (also used to print SKIP lines).
 PODMAN_TESTS="podman-annotated podman-nodes-all podman-mems-keep podman-unannotated podman-unanchored-keys
-	podman-bad-node podman-bad-nodes-syntax podman-on-error-warn"
+	podman-bad-node podman-bad-nodes-syntax podman-on-error-warn podman-load"
 RUNC_TESTS="runc-annotated runc-nodes-auto runc-unannotated runc-bad-node runc-bad-nodes-syntax"
 CRUN_TESTS="crun-annotated crun-unannotated crun-bad-node crun-bad-nodes-syntax"
 
@@ -572,6 +574,47 @@ t_on_error_warn() { # engine
 	note "log: $(grep -E '\]: (warn|error): ' <<<"$lines" | head -n 1)"
 }
 
+# Under load: E2E_LOAD (50) annotated containers started at once (podman run -d in
+# parallel, nodes=NODE). Every podman run must exit 0, and every container must have
+# fired the hook at both stages (one summary per stage, nothing left behind) and run
+# with cpuset.mems NODE, as must each of its processes.
+t_load() { # engine
+	local eng=$1 n=${E2E_LOAD:-50} k t0 ms bad=0 first="" cid cpid
+	[ "$n" -gt 0 ] || skip_test "E2E_LOAD=0"
+	W=$T/work/$TEST
+	mkdir -p "$W"
+	t0=$(date +%s%N)
+	for ((k = 1; k <= n; k++)); do
+		mkdir -p "$W/ctl$k"
+		(
+			rc=0
+			timeout 300 podman --runtime-flag "root=$T/podman/runc" run -d --cidfile "$W/cid$k" \
+				--hooks-dir "$HOOKS_DIR" --annotation "oci-numa-hook/nodes=$NODE" --network=none \
+				-v "$W/ctl$k:/ctl" --rootfs "$ROOTFS" sh -c "$WORKLOAD" >"$W/out$k" 2>&1 || rc=$?
+			echo "$rc" >"$W/rc$k"
+		) &
+	done
+	defer "for k in \$(seq 1 $n); do touch '$W'/ctl\$k/stop; done; pm rm -f -t 0 \$(cat '$W'/cid* 2>/dev/null)"
+	wait
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	note "$n x $eng run -d at once: all returned after $ms ms"
+	for ((k = 1; k <= n; k++)); do
+		if [ "$(cat "$W/rc$k")" != 0 ]; then
+			bad=$((bad + 1))
+			[ -n "$first" ] || first="container $k: podman run exit $(cat "$W/rc$k"): $(tail -n 1 "$W/out$k")"
+			continue
+		fi
+		cid=$(cat "$W/cid$k")
+		if ! cpid=$(pm inspect --format '{{.State.Pid}}' "$cid") ||
+			! (check_placement "$cpid" "$NODE" set && check_fired "$cid" "$NODE" set) >"$W/check$k" 2>&1; then
+			bad=$((bad + 1))
+			[ -n "$first" ] || first="container $k (${cid:0:12}): $(head -n 1 "$REASON")"
+		fi
+	done
+	note "$((n - bad)) of $n containers fired the hook at both stages and ran on node $NODE"
+	[ "$bad" -eq 0 ] || fail_test "$bad of $n containers failed; first: $first"
+}
+
 # ---- per engine ---------------------------------------------------------------------
 
 # A plain container (no hook) must run, or every test of the engine is skipped with
@@ -631,6 +674,7 @@ run_engine() { # engine
 		run_test podman-bad-node t_bad_annotation podman "$BAD_NODE"
 		run_test podman-bad-nodes-syntax t_bad_annotation podman abc
 		run_test podman-on-error-warn t_on_error_warn podman
+		run_test podman-load t_load podman
 		;;
 	runc | crun)
 		run_test "$eng-annotated" t_annotated "$eng"

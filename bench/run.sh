@@ -29,7 +29,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 builddir=
 only=P1,P2,P3,P4,P5,P6,P7
-rounds=3
+rounds=5
 runs=2000
 hook=
 hook_static=
@@ -236,7 +236,7 @@ bench_p2_hook() {
 # podman run --rm with the hook (hooks.d, annotated) against without it
 # (no hooks directory, no annotation), interleaved.
 bench_p2_podman() {
-	local i who t0 t1 hooks=$T/hooks.d conf=$T/podman-hook.conf stage
+	local i who t0 t1 hooks=$T/hooks.d conf=$T/podman-hook.conf stage med_empty
 	# shellcheck source=../tests/lib/podman.sh
 	. "$top/tests/lib/podman.sh"
 	command -v podman >/dev/null || { log "P2 podman: podman is not installed; skipped"; return 0; }
@@ -244,27 +244,32 @@ bench_p2_podman() {
 	busybox_rootfs "$T/rootfs" >/dev/null
 	mkdir -p "$hooks"
 	printf 'log-level = info\nlog-file = %s\n' "$T/podman-hook.log" >"$conf"
+	# The same hooks.d files with the empty program in place of the hook:
+	# what the runtime's hook machinery costs by itself.
+	mkdir -p "$hooks-empty"
 	for stage in createRuntime poststart; do
 		sed -e "s|@HOOK_PATH@|$hook|g" -e "s|@STAGE@|$stage|g" "$top/contrib/hooks.d/oci-numa-hook.json.in" |
 			sed "s|\"hook\", \"$stage\"\]|\"hook\", \"$stage\", \"--config\", \"$conf\"]|" >"$hooks/oci-numa-hook-$stage.json"
+		sed "s|\"path\": \"$hook\"|\"path\": \"$out/nh-empty\"|" "$hooks/oci-numa-hook-$stage.json" >"$hooks-empty/oci-numa-hook-$stage.json"
 	done
 	grep -q -- --config "$hooks/oci-numa-hook-poststart.json" || die "P2: cannot add --config to the hooks.d files"
-	run_podman() { # with|without
-		if [ "$1" = with ]; then
-			podman run --rm --network=none --hooks-dir "$hooks" --annotation oci-numa-hook/nodes=0 \
-				--rootfs "$T/rootfs" true >/dev/null 2>>"$T/podman.err"
-		else
-			podman run --rm --network=none --rootfs "$T/rootfs" true >/dev/null 2>>"$T/podman.err"
-		fi
+	grep -q -- nh-empty "$hooks-empty/oci-numa-hook-poststart.json" || die "P2: cannot point the hooks.d files at the empty program"
+	run_podman() { # with|empty_hook|without
+		case $1 in
+		with | empty_hook)
+			podman run --rm --network=none --hooks-dir "$hooks$([ "$1" = with ] || echo -empty)" \
+				--annotation oci-numa-hook/nodes=0 --rootfs "$T/rootfs" true >/dev/null 2>>"$T/podman.err" ;;
+		*) podman run --rm --network=none --rootfs "$T/rootfs" true >/dev/null 2>>"$T/podman.err" ;;
+		esac
 	}
-	run_podman with || die "P2 podman: podman run with the hook failed: $(tail -n 3 "$T/podman.err")"
-	run_podman without || die "P2 podman: podman run failed: $(tail -n 3 "$T/podman.err")"
+	for who in with empty_hook without; do
+		run_podman "$who" || die "P2 podman: podman run ($who) failed: $(tail -n 3 "$T/podman.err")"
+	done
 	: >"$T/podman-hook.log"
 	log "P2 podman: $podman_runs runs of each, interleaved"
-	: >"$T/p2-with" && : >"$T/p2-without"
+	: >"$T/p2-with" && : >"$T/p2-without" && : >"$T/p2-empty_hook"
 	for ((i = 0; i < podman_runs; i++)); do
-		for who in with without; do
-			[ $((i % 2)) = 0 ] || who=$([ "$who" = with ] && echo without || echo with)
+		for who in $(case $((i % 3)) in 0) echo with empty_hook without ;; 1) echo empty_hook without with ;; *) echo without with empty_hook ;; esac); do
 			t0=$(date +%s%N)
 			run_podman "$who" || die "P2 podman: run $i ($who) failed: $(tail -n 3 "$T/podman.err")"
 			t1=$(date +%s%N)
@@ -276,8 +281,9 @@ bench_p2_podman() {
 	[ "$fired" -ge $((podman_runs * 2)) ] || die "P2 podman: the hook logged $fired summaries for $podman_runs annotated runs (expected 2 each)"
 	echo
 	echo "== P2 podman run --rm (busybox rootfs, vfs, cgroupfs, runc, no network): with the hook vs without (target <= 1.02)"
+	echo "   (empty_hook: the same hooks.d files running the empty program: the runtime's own cost of two hooks)"
 	printf '%-10s %6s %10s %10s %10s %10s\n' variant runs median_ms p95_ms min_ms max_ms
-	for who in without with; do
+	for who in without empty_hook with; do
 		sort -n "$T/p2-$who" | awk -v w="$who" '{ v[NR] = $1 } END {
 			printf "%-10s %6d %10.1f %10.1f %10.1f %10.1f\n", w, NR, v[int((NR + 1) / 2)] / 1000,
 				v[int(NR * 0.95 + 0.999)] / 1000, v[1] / 1000, v[NR] / 1000 }'
@@ -293,6 +299,10 @@ bench_p2_podman() {
 	metric p2_podman_ratio_median "$(awk -v a="$med_with" -v b="$med_without" 'BEGIN { printf "%.3f", a / b }')" x
 	metric p2_podman_ratio_p95 "$(awk -v a="$p95_with" -v b="$p95_without" 'BEGIN { printf "%.3f", a / b }')" x
 	metric p2_podman_cost_ms "$(awk -v a="$med_with" -v b="$med_without" 'BEGIN { printf "%.1f", (a - b) / 1000 }')" ms
+	med_empty=$(sort -n "$T/p2-empty_hook" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	metric p2_podman_empty_hook_median_ms "$(awk -v a="$med_empty" 'BEGIN { printf "%.1f", a / 1000 }')" ms
+	metric p2_podman_empty_hook_ratio_median "$(awk -v a="$med_empty" -v b="$med_without" 'BEGIN { printf "%.3f", a / b }')" x
+	metric p2_podman_with_vs_empty_hook_ratio_median "$(awk -v a="$med_with" -v b="$med_empty" 'BEGIN { printf "%.3f", a / b }')" x
 }
 
 # ---------------------------------------------------------------- P3-P7 (VM)
@@ -361,7 +371,8 @@ vm_benchmarks() {
 	wait "$qpid" 2>/dev/null || true
 	tail -n "+$((shown + 1))" "$log" | tr -d '\r' | grep -aE '^(# |bench: |nh-bench: )' >&2 || true
 	tr -d '\r' <"$log" | grep -a '^metric ' | while read -r _ name value unit; do metric "$name" "$value" "$unit"; done
-	tr -d '\r' <"$log" | grep -q '^nh-bench: done' || die "the VM did not finish (console log: $log)"
+	tr -d '\r' <"$log" | grep -q '^nh-bench: done' ||
+		die "the VM did not finish: $(tr -d '\r' <"$log" | grep -v '^$' | tail -n 1) (console log: $log)"
 	if tr -d '\r' <"$log" | grep -a '^bench: .* FAILED'; then
 		die "a VM benchmark failed (console log: $log)"
 	fi

@@ -389,6 +389,47 @@ vm_benchmarks
 echo
 echo "== all figures"
 cat "$metrics"
+
+# The figures against the targets of issue 5 (only those measured).
+summary() {
+	awk '
+	{ v[$1] = $2 }
+	function row(what, name, op, target,   x, ok) {
+		if (!(name in v) || v[name] == "") return
+		x = v[name] + 0
+		ok = (op == "<=") ? (x <= target) : (x >= target)
+		printf "%-52s %8.3f  %s %-5s %s\n", what, x, op, target, ok ? "met" : (op == "<=" && x > 2 * target) ? sprintf("missed: %.1f times the target", x / target) : sprintf("missed by %.0f%%", op == "<=" ? (x / target - 1) * 100 : (1 - x / target) * 100)
+	}
+	END {
+		printf "%-52s %8s  %s\n", "figure", "value", "target"
+		row("P1 no annotation / empty program, median (dynamic)", "p1_hook_ratio_median", "<=", 1.3)
+		row("P1 no annotation / empty program, p95 (dynamic)", "p1_hook_ratio_p95", "<=", 1.3)
+		row("P1 no annotation / empty program, median (static)", "p1_hook_static_ratio_median", "<=", 1.3)
+		row("P1 no annotation / empty program, p95 (static)", "p1_hook_static_ratio_p95", "<=", 1.3)
+		row("P1 ... median (yajl+libcgroup static, libc dynamic)", "p1_hook_libc_ratio_median", "<=", 1.3)
+		row("P2 annotated, nothing to move / empty (dynamic)", "p2_hook_ratio_median", "<=", 3)
+		row("P2 annotated, nothing to move / empty (static)", "p2_hook_static_ratio_median", "<=", 3)
+		row("P2 podman run --rm with hook / without, median", "p2_podman_ratio_median", "<=", 1.02)
+		row("P3 migrate_pages engine / migratepages", "p3_migrate_pages_ratio", "<=", 1.05)
+		row("P3 move_pages engine (ranges) / migratepages", "p3_move_pages_ratio", "<=", 0.7)
+		row("P4 hook (32 x 16 MiB) / migratepages loop", "p4_ratio", "<=", 0.6)
+		row("P5 worst stall move_pages / migrate_pages", "p5_stall_ratio", "<=", 0.1)
+		row("P5 total time move_pages / migrate_pages", "p5_total_ratio", "<=", 1.5)
+		if ("p6_us_per_process_250" in v && "p6_us_per_process_2000" in v) {
+			v["p6_linearity"] = v["p6_us_per_process_2000"] / v["p6_us_per_process_250"]
+			row("P6 time per process at 2000 / at 250 (linear ~1)", "p6_linearity", "<=", 1.2)
+		}
+		m = 0
+		for (k in v) if (k ~ /^p6_rss_[0-9]+$/ && v[k] + 0 > m) m = v[k] + 0
+		if (m > 0) { v["p6_rss_max_mib"] = m / 1024; row("P6 hook peak RSS, MiB (largest step)", "p6_rss_max_mib", "<=", 8) }
+		row("P7 migrate_pages engine throughput / memcpy", "p7_migrate_pages_ratio", ">=", 0.5)
+		row("P7 move_pages engine throughput / memcpy", "p7_move_pages_ratio", ">=", 0.5)
+		row("P7 (reference) migratepages throughput / memcpy", "p7_migratepages_ratio", ">=", 0.5)
+	}' "$metrics"
+}
+echo
+echo "== against the targets"
+summary | tee "$out/summary.txt"
 write_json() {
 	local first=1 name value unit
 	{

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -118,6 +119,34 @@ size_t nh_page_size(void)
 double nh_pages_mib(uint64_t pages)
 {
 	return (double)pages * (double)nh_page_size() / (1024.0 * 1024.0);
+}
+
+bool nh_process_alive(int pidfd, int procfd)
+{
+	char buf[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	if (pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+		return NH_RETRY(poll(&p, 1, 0)) == 0;
+	}
+	if (procfd < 0)
+		return true;
+	/* The state follows the last ')' of stat (the name may hold one). */
+	fd = openat(procfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = NH_RETRY(read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X' &&
+	       paren[2] != '\0';
 }
 
 uint64_t nh_now_ms(void)

@@ -69,6 +69,14 @@ size_t nh_page_size(void);
 /* pages of the base page size, in MiB. */
 double nh_pages_mib(uint64_t pages);
 
+/* Whether a pinned process still exists (a zombie counts as gone). The pin
+ * is a pidfd (pidfd_open(2), Linux 5.3) or, where there is none (-1: an older
+ * kernel, a seccomp filter or a tool such as valgrind refusing the call),
+ * the process's /proc/<pid> directory, opened while it was the process
+ * meant: that directory stops resolving once the process is reaped, and its
+ * pid cannot be reused before. Neither given (-1, -1): true. */
+bool nh_process_alive(int pidfd, int procfd);
+
 /* Monotonic milliseconds. */
 uint64_t nh_now_ms(void);
 

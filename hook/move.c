@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +54,7 @@ struct pass {
 	pthread_mutex_t lock; /* stats, err, progress */
 	struct task *tasks;
 	size_t n_tasks;
+	bool warned_no_pidfd;
 };
 
 static bool test_and_set(unsigned long *bits, pid_t pid)
@@ -67,12 +67,9 @@ static bool test_and_set(unsigned long *bits, pid_t pid)
 	return was;
 }
 
-/* The process behind pidfd has not exited (a zombie counts as exited). */
-static bool alive(int pidfd)
+static bool alive(const struct proc *pr)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-	return NH_RETRY(poll(&p, 1, 0)) == 0;
+	return nh_process_alive(pr->pidfd, pr->procfd);
 }
 
 /* Pin pid and check it is (still) the container's: 1 pinned, 0 skip it,
@@ -87,15 +84,22 @@ static int pin(struct pass *p, struct proc *pr)
 		p->stats->vanished++;
 		return 0;
 	}
-	if (pr->pidfd < 0)
-		return nh_fail(p->err, NH_EXIT_SYSTEM, errno,
-			       "cannot pin process %d with pidfd_open%s", (int)pr->pid,
-			       errno == ENOSYS ? " (needs Linux 5.3 or later)" : "");
+	/* No pidfd_open (ENOSYS: Linux < 5.3, or refused by a seccomp filter
+	 * or valgrind): the /proc/<pid> directory alone is the pin. */
+	if (pr->pidfd < 0 && errno != ENOSYS && errno != EPERM)
+		return nh_fail(p->err, NH_EXIT_SYSTEM, errno, "cannot pin process %d with pidfd_open",
+			       (int)pr->pid);
+	if (pr->pidfd < 0 && !p->warned_no_pidfd) {
+		nh_debug("pidfd_open: %s; processes are pinned by their /proc directory",
+			 strerror(errno));
+		p->warned_no_pidfd = true;
+	}
 	/* Opened after the pidfd and checked alive after: procfd is this
-	 * process, never a later one that reused the pid. */
+	 * process, never a later one that reused the pid. Without a pidfd,
+	 * the cgroup check below through procfd ties it to the container. */
 	snprintf(path, sizeof(path), "/proc/%d", (int)pr->pid);
 	pr->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pr->procfd < 0 || !alive(pr->pidfd)) {
+	if (pr->procfd < 0 || !alive(pr)) {
 		p->stats->vanished++;
 		return 0;
 	}
@@ -141,7 +145,7 @@ static int plan(struct pass *p, struct proc *pr)
 	if (p->opts->engine == NH_ENGINE_MIGRATE_PAGES)
 		return add_task(p, pr, NULL);
 	r = nh_walk_plan_read(pr->procfd, p->map, RANGE_BYTES, &plan, p->err);
-	if (r == -ESRCH || (r < 0 && !alive(pr->pidfd))) {
+	if (r == -ESRCH || (r < 0 && !alive(pr))) {
 		nh_error_clear(p->err);
 		pr->gone = true;
 		return 0;
@@ -184,7 +188,7 @@ static int run_migrate_pages(struct pass *p, struct proc *pr)
 	if (!pr->before)
 		return nh_fail(&e, NH_EXIT_SYSTEM, ENOMEM, "placement"), fail_locked(p, &e);
 	if (nh_placement_read(pr->procfd, pr->before, &e) < 0) {
-		if (e.status && alive(pr->pidfd))
+		if (e.status && alive(pr))
 			return nh_prefix(&e, "process %d", (int)pr->pid), fail_locked(p, &e);
 		pr->gone = true;
 		return 0;
@@ -192,7 +196,7 @@ static int run_migrate_pages(struct pass *p, struct proc *pr)
 	t0 = nh_now_ms();
 	left = nh_migrate_process(pr->pid, &o->from, &o->to, o->max_retries, &e);
 	us = (nh_now_ms() - t0) * 1000;
-	if (left == -ESRCH || !alive(pr->pidfd)) {
+	if (left == -ESRCH || !alive(pr)) {
 		/* It exited during the call; the pid cannot have been reused
 		 * before the process was reaped, and nothing more is done. */
 		pr->gone = true;
@@ -227,7 +231,8 @@ static int run_move_pages(struct pass *p, struct task *t)
 			       .retries = o->max_retries,
 			       .deadline_ms = o->deadline_ms,
 			       .rate = o->rate,
-			       .pidfd = t->proc->pidfd };
+			       .pidfd = t->proc->pidfd,
+			       .procfd = t->proc->procfd };
 	nh_batch_stats_t bs = { 0 };
 	nh_error_t e = { 0 };
 	int r = nh_batch_move_range(t->proc->pid, &t->range, &bo, &bs, &e);
@@ -293,7 +298,7 @@ static int move_group(struct pass *p, pid_t *pids, size_t n)
 	if (r == 0)
 		r = nh_pool_run(p->opts->workers, p->n_tasks, run_task, p);
 	for (size_t i = 0; i < pinned; i++) {
-		if (procs[i].gone || !alive(procs[i].pidfd))
+		if (procs[i].gone || !alive(&procs[i]))
 			p->stats->vanished++;
 		else
 			p->stats->processes++;

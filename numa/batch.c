@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <numaif.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -225,13 +224,6 @@ static long sys_move_pages(pid_t pid, unsigned long count, void **pages, const i
 	return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
 }
 
-static bool alive(int pidfd)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-	return pidfd < 0 || NH_RETRY(poll(&p, 1, 0)) == 0;
-}
-
 /* Per-call work state, sized for one query. */
 struct batch_buf {
 	void *pages[QUERY_PAGES];
@@ -271,7 +263,7 @@ static int move_selected(pid_t pid, struct batch_buf *b, size_t k, unsigned *bat
 			return 0;
 		}
 		nh_rate_limit_take(o->rate, cnt * nh_page_size());
-		if (!alive(o->pidfd))
+		if (!nh_process_alive(o->pidfd, o->procfd))
 			return -ESRCH;
 		t0 = now_ns();
 		r = sys_move_pages(pid, cnt, &b->sel[j], &b->nodes[j], &b->sel_status[j], flags);
@@ -305,7 +297,7 @@ int nh_batch_move_range(pid_t pid, const nh_range_t *range, const nh_batch_opts_
 
 		for (; n < QUERY_PAGES && addr < range->end; n++, addr += nh_page_size())
 			b->pages[n] = (void *)addr;
-		if (!alive(o->pidfd))
+		if (!nh_process_alive(o->pidfd, o->procfd))
 			return -ESRCH;
 		r = sys_move_pages(pid, n, b->pages, NULL, b->status, 0);
 		if (r < 0)

@@ -58,7 +58,8 @@ typedef struct nh_batch_opts {
 	unsigned retries;      /* more passes over pages still on a source node */
 	uint64_t deadline_ms;  /* nh_now_ms() value to stop at; 0: none */
 	nh_rate_limit_t *rate; /* NULL: unlimited */
-	int pidfd;             /* checked before each call: never move another process's pages */
+	int pidfd;             /* with procfd, checked before each call (nh_process_alive): */
+	int procfd;            /* never move another process's pages; -1, -1: no check */
 } nh_batch_opts_t;
 
 typedef struct nh_batch_stats {

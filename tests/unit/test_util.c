@@ -4,7 +4,10 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -302,6 +305,46 @@ static void prefix_long_message_is_cut(void **state)
 	assert_int_equal(strlen(err.msg), NH_ERROR_MSG_MAX - 1);
 }
 
+/* A child, its pidfd (when the kernel has pidfd_open) and its /proc
+ * directory, through its life: running, zombie, reaped. */
+static void process_alive_through_life(void **state)
+{
+	int fds[2], pidfd, procfd;
+	char path[32], c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[1]);
+		_exit(read(fds[0], &c, 1) < 0);
+	}
+	close(fds[0]);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(procfd >= 0);
+	assert_true(nh_process_alive(-1, -1));
+	assert_true(nh_process_alive(-1, procfd));
+	if (pidfd >= 0)
+		assert_true(nh_process_alive(pidfd, procfd));
+	close(fds[1]); /* the child exits: a zombie until waited for */
+	for (int i = 0; i < 5000 && nh_process_alive(-1, procfd); i++)
+		usleep(1000);
+	assert_false(nh_process_alive(-1, procfd));
+	if (pidfd >= 0)
+		assert_false(nh_process_alive(pidfd, -1));
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_false(nh_process_alive(-1, procfd));
+	if (pidfd >= 0) {
+		assert_false(nh_process_alive(pidfd, -1));
+		close(pidfd);
+	}
+	close(procfd);
+}
+
 int main(void)
 {
 	ut_list_t l = { 0 };
@@ -330,5 +373,7 @@ int main(void)
 	ut_add(&l, fail_long_message_is_cut, NULL, "nh_fail cuts a long message");
 	ut_add(&l, prefix_puts_context_in_front, NULL, "nh_prefix");
 	ut_add(&l, prefix_long_message_is_cut, NULL, "nh_prefix cuts a long message");
+	ut_add(&l, process_alive_through_life, NULL,
+	       "process_alive: running, zombie, reaped; pidfd and /proc pin");
 	return ut_run("util", &l);
 }

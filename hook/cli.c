@@ -347,8 +347,9 @@ static int migrate_run(struct args *a)
 	       (double)p.stats.max_call_us / 1000.0, (unsigned long long)p.stats.not_moved);
 	if (p.stats.budget_hit)
 		nh_fail(&err, NH_EXIT_SYSTEM, 0,
-			"stopped at the time budget of %llu ms (time-budget-ms) with pages left",
-			(unsigned long long)cfg.time_budget_ms);
+			"stopped at the time budget of %llu ms (time-budget-ms) with pages left on "
+			"node %s; cpuset.mems unchanged",
+			(unsigned long long)cfg.time_budget_ms, f);
 	else if (p.stats.not_moved > 0)
 		nh_fail(&err, NH_EXIT_SYSTEM, 0, "%llu pages could not be moved to node %s",
 			(unsigned long long)p.stats.not_moved, t);

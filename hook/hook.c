@@ -134,9 +134,11 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 			p.cg.path, cfg->max_rounds);
 	if (p.stats.budget_hit) {
 		nh_fail(err, NH_EXIT_SYSTEM, 0,
-			"stopped at the time budget of %llu ms (time-budget-ms) with pages left "
-			"to move; run the hook again or oci-numa-hook migrate to finish",
-			(unsigned long long)cfg->time_budget_ms);
+			"stopped at the time budget of %llu ms (time-budget-ms) after moving %llu "
+			"pages, with pages left on node %s and cpuset.mems left at %s; run "
+			"oci-numa-hook migrate to finish",
+			(unsigned long long)cfg->time_budget_ms, (unsigned long long)p.stats.moved,
+			f, p.cg.has_cpuset ? m : "-");
 		goto out;
 	}
 	if (p.stats.not_moved > 0) {

@@ -190,23 +190,22 @@ int nh_place_resolve(nh_place_t *p, nh_error_t *err)
 
 /* move_pages refuses target nodes outside the task's cpuset, even for root:
  * widen the cgroup's mems to old and new before moving (widening moves
- * nothing). Sets *widened and *orig when it did. */
-static int widen_mems(nh_place_t *p, nh_nodeset_t *orig, bool *widened, nh_error_t *err)
+ * nothing), and leave it so. Narrowing back to the old
+ * nodes would have the kernel move the pages back (v2 always, v1 with
+ * memory_migrate): mems=keep with move_pages to a node outside it was
+ * refused by nh_place_resolve(). */
+static int widen_mems(nh_place_t *p, nh_error_t *err)
 {
-	nh_nodeset_t wide;
+	nh_nodeset_t orig, wide;
 
-	*widened = false;
 	if (p->req.engine != NH_ENGINE_MOVE_PAGES || !p->cg.has_cpuset)
 		return 0;
-	if (nh_cgroup_read_mems(&p->cg, false, orig, err) < 0)
+	if (nh_cgroup_read_mems(&p->cg, false, &orig, err) < 0)
 		return -1;
-	if (nh_nodeset_subset(&p->target, orig))
+	if (nh_nodeset_subset(&p->target, &orig))
 		return 0;
-	nh_nodeset_or(&wide, orig, &p->target);
-	if (nh_cgroup_write_mems(&p->cg, &wide, err) < 0)
-		return -1;
-	*widened = true;
-	return 0;
+	nh_nodeset_or(&wide, &orig, &p->target);
+	return nh_cgroup_write_mems(&p->cg, &wide, err);
 }
 
 int nh_place_run(nh_place_t *p, nh_error_t *err)
@@ -226,21 +225,24 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 			      .progress_data = p->progress_data };
 	nh_move_stats_t sweep = { 0 };
 	nh_rate_limit_t rate;
-	nh_nodeset_t orig;
-	bool widened;
 
 	memset(&p->stats, 0, sizeof(p->stats));
 	nh_rate_limit_init(&rate, p->req.rate);
 	if (p->req.rate)
 		mo.rate = &rate;
-	if (widen_mems(p, &orig, &widened, err) < 0 || nh_move_cgroup(&mo, &p->stats, err) < 0)
+	if (widen_mems(p, err) < 0 || nh_move_cgroup(&mo, &p->stats, err) < 0)
 		return -1;
-	if (p->req.mems == NH_MEMS_KEEP)
-		return widened ? nh_cgroup_write_mems(&p->cg, &orig, err) : 0;
+	/* Past the time budget, cpuset.mems is not written again: the new
+	 * nodes alone would have the kernel move the rest within the write,
+	 * the old alone would have it move back what moved (v2 always; v1
+	 * with memory_migrate), neither with a bound on its time. It stays as
+	 * it was, or old and new where move_pages needed it widened. */
+	if (p->stats.budget_hit || p->req.mems == NH_MEMS_KEEP)
+		return 0;
 	if (nh_cgroup_enable_memory_migrate(&p->cg, err) < 0 ||
 	    nh_cgroup_write_mems(&p->cg, &p->target, err) < 0)
 		return -1;
-	if (nh_nodeset_empty(&p->from) || p->stats.budget_hit)
+	if (nh_nodeset_empty(&p->from))
 		return 0;
 	/* Processes that allocated or appeared meanwhile. */
 	mo.progress = NULL;

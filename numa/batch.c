@@ -344,11 +344,9 @@ int nh_batch_move_range(pid_t pid, const nh_range_t *range, const nh_batch_opts_
 			}
 			k = still;
 			if (st->deadline_hit)
-				break;
+				return 0; /* left to the budget: not counted as unmovable */
 		}
 		st->not_moved += k;
-		if (st->deadline_hit)
-			return 0;
 	}
 	return 0;
 }

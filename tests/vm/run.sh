@@ -70,8 +70,8 @@ fi
 # Tests per group, in the order they run.  Names map to t_NAME in vm-tests.sh.
 group_tests() {
 	case $1 in
-	two) echo "migratepages runc-start runc-migrate thp-file crun-start fail-safe v2-write-order move-pages-engine cli-status-migrate restricted-caller" ;;
-	four) echo "from-to-relative from-subset memory-only auto" ;;
+	two) echo "migratepages runc-start runc-migrate thp-file thp-file-move-pages crun-start fail-safe v2-write-order move-pages-engine time-budget cli-status-migrate restricted-caller" ;;
+	four) echo "from-to-relative from-to-relative-move-pages from-subset memory-only auto" ;;
 	v1) echo "v1-start v1-migrate v1-write-order" ;;
 	faults) echo "target-exits all-exit cgroup-removed no-sys-nice node-offline hook-sigkill" ;;
 	load) echo "runc-load" ;;

@@ -105,13 +105,16 @@ t_runc_migrate() {
 }
 
 # THP and shared file pages move: 32 MiB of MADV_HUGEPAGE memory and a
-# 32 MiB MAP_SHARED tmpfs file (shared by the workload and its child).
-t_thp_file() {
+# 32 MiB MAP_SHARED tmpfs file (shared by the workload and its child), with
+# each engine; move_pages moves a huge page through its head, whole.
+t_thp_file() { thp_file migrate_pages; }
+t_thp_file_move_pages() { thp_file move_pages; }
+thp_file() { # ENGINE
 	need_hook
 	conf=$NH_RUN/hook.conf
 	hook_conf "$conf" "$NH_RUN/hook.log"
 	C_MEMS=0
-	C_ANNOT='"oci-numa-hook/nodes": "1"'
+	C_ANNOT="\"oci-numa-hook/nodes\": \"1\", \"oci-numa-hook/engine\": \"$1\""
 	container_up runc thp --thp 32 --file 32 --file-path /tmp/shared --threads 2
 	thp=$(region thp)
 	file=$(region file)
@@ -140,13 +143,16 @@ t_thp_file() {
 }
 
 # Relative topology on the 4-node VM: pages interleaved over nodes 0 and 1,
-# from=0,1 nodes=2,3: node-0 pages go to 2, node-1 pages to 3.
-t_from_to_relative() {
+# from=0,1 nodes=2,3: node-0 pages go to 2, node-1 pages to 3; with each
+# engine (move_pages maps the nodes as migrate_pages(2) does).
+t_from_to_relative() { from_to_relative migrate_pages; }
+t_from_to_relative_move_pages() { from_to_relative move_pages; }
+from_to_relative() { # ENGINE
 	need_hook
 	conf=$NH_RUN/hook.conf
 	hook_conf "$conf" "$NH_RUN/hook.log"
 	C_MEMS=0-1
-	C_ANNOT='"oci-numa-hook/nodes": "2,3", "oci-numa-hook/from": "0,1"'
+	C_ANNOT="\"oci-numa-hook/nodes\": \"2,3\", \"oci-numa-hook/from\": \"0,1\", \"oci-numa-hook/engine\": \"$1\""
 	container_up runc rel --anon 64 --threads 2 --interleave 0,1
 	before=$(cg_pages "$CG")
 	note "before: $before"
@@ -455,6 +461,82 @@ t_move_pages_engine() {
 	[ "$(field N0 "$after")" = 0 ] || fail "rated move left pages on node 0: $after"
 	mib=$(awk -v p="$(field pages "$after")" 'BEGIN { printf "%d", p * 4096 / 1048576 }')
 	[ "$ms" -ge $((mib * 1000 * 9 / 160)) ] || fail "$mib MiB moved in $ms ms: faster than the 16M/s cap"
+
+	# mems=keep: move_pages cannot reach a node outside cpuset.mems, and
+	# narrowing it back afterwards would move the pages back: refused,
+	# before anything changes.
+	C_ANNOT='"oci-numa-hook/nodes": "1", "oci-numa-hook/engine": "move_pages", "oci-numa-hook/mems": "keep"'
+	container_up runc keep --anon 16
+	before=$(cg_pages "$CG")
+	rc=0
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state keep)" "$conf" "$NH_RUN/hook.err" || rc=$?
+	after=$(cg_pages "$CG")
+	note "mems=keep: exit $rc: $(hook_error "$NH_RUN/hook.err"); after: $after"
+	[ "$rc" = 1 ] || fail "mems=keep with move_pages to a node outside cpuset.mems: exit $rc, want 1"
+	grep -aEq ': error: .*engine move_pages with mems=keep cannot place pages on node 1' "$NH_RUN/hook.err" ||
+		fail "mems=keep: unexpected error: $(hook_error "$NH_RUN/hook.err")"
+	[ "$(cat "$CG/cpuset.mems")" = 0 ] || fail "mems=keep: cpuset.mems changed to '$(cat "$CG/cpuset.mems")'"
+	[ "$(field N1 "$after")" = 0 ] || fail "mems=keep: pages moved although refused: $after"
+}
+
+# The time budget stops each engine cleanly: exit 2 with one error line
+# naming the budget, cpuset.mems not written again (the new nodes would have
+# the kernel move the rest, the old ones move back what moved, unbounded):
+# as it was with migrate_pages, old and new with move_pages (which needed it
+# widened); the summary's "moved" equal to the pages that left node 0, and
+# `migrate` finishing the work afterwards.
+#  migrate_pages: two processes of 96 MiB, one worker, budget 150 ms; one
+#    migrate_pages call of 96 MiB takes longer here (0.4-1.3 s under TCG),
+#    so the second process is not started.
+#  move_pages: 64 MiB capped at 8 MiB/s, budget 1000 ms: stops mid-process.
+t_time_budget() {
+	need_hook
+	for engine in migrate_pages move_pages; do
+		conf=$NH_RUN/hook.conf
+		hook_conf "$conf" "$NH_RUN/hook.log"
+		C_MEMS=0
+		C_ANNOT="\"oci-numa-hook/nodes\": \"1\", \"oci-numa-hook/engine\": \"$engine\""
+		if [ "$engine" = migrate_pages ]; then
+			budget=150
+			printf 'workers = 1\ntime-budget-ms = %s\n' "$budget" >>"$conf"
+			container_up runc budget-mig --anon 96 --child 96
+			id=budget-mig
+		else
+			budget=1000
+			printf 'time-budget-ms = %s\n' "$budget" >>"$conf"
+			C_ANNOT="$C_ANNOT, \"oci-numa-hook/rate\": \"8M\""
+			container_up runc budget-mov --anon 64 --threads 2
+			id=budget-mov
+		fi
+		before=$(cg_pages "$CG")
+		t0=$(now_ms)
+		rc=0
+		hook_run poststart "$BUNDLE" "$(runc --root /run/runc state $id)" "$conf" "$NH_RUN/hook.err" || rc=$?
+		t1=$(now_ms)
+		after=$(cg_pages "$CG")
+		summary=$(summary_of "$NH_RUN/hook.err")
+		moved=$(field moved "$summary")
+		gone=$(($(field N0 "$before") - $(field N0 "$after")))
+		note "$engine: budget $budget ms: exit $rc in $(ms_between "$t0" "$t1") ms; before $before; after $after;" \
+			"cpuset.mems=$(cat "$CG/cpuset.mems"); ${summary#*summary }"
+		[ "$rc" = 2 ] || fail "$engine: exit $rc at the time budget, want 2: $(hook_error "$NH_RUN/hook.err")"
+		[ "$(grep -ac ': error: ' "$NH_RUN/hook.err")" = 1 ] || fail "$engine: not one error line: $(cat "$NH_RUN/hook.err")"
+		grep -aq ': error: stopped at the time budget of '"$budget"' ms' "$NH_RUN/hook.err" ||
+			fail "$engine: the error does not name the budget: $(hook_error "$NH_RUN/hook.err")"
+		want=0
+		[ "$engine" = migrate_pages ] || want=0-1
+		[ "$(cat "$CG/cpuset.mems")" = "$want" ] || fail "$engine: cpuset.mems is '$(cat "$CG/cpuset.mems")' after the budget stop, want $want"
+		[ "$(field N0 "$after")" -gt 0 ] || fail "$engine: nothing was left on node 0: the budget did not stop the move ($after)"
+		[ "$gone" -gt 0 ] || fail "$engine: nothing moved before the budget stop ($after)"
+		near "${moved:-x}" "$gone" "$(field pages "$before")" ||
+			fail "$engine: the summary says moved=$moved, but $gone pages left node 0"
+		"$NH_HOOK" migrate "$id" --to 1 >"$NH_RUN/migrate.txt" 2>&1 ||
+			fail "$engine: migrate after the budget stop failed: $(tail -n 2 "$NH_RUN/migrate.txt")"
+		after=$(cg_pages "$CG")
+		note "$engine: after migrate: $after; cpuset.mems=$(cat "$CG/cpuset.mems")"
+		[ "$(field N0 "$after")" = 0 ] || fail "$engine: migrate left pages on node 0: $after"
+		[ "$(cat "$CG/cpuset.mems")" = 1 ] || fail "$engine: cpuset.mems is '$(cat "$CG/cpuset.mems")' after migrate, want 1"
+	done
 }
 
 # The operator commands against the truth: `status` reports the same

@@ -215,7 +215,10 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 			      .from = p->from,
 			      .to = p->target,
 			      .engine = p->req.engine,
-			      .workers = cfg->workers ? cfg->workers : nh_pool_cpus(8),
+			      /* move_pages calls of two workers wait for each other
+			       * (each drains every CPU): one worker unless asked. */
+			      .workers = cfg->workers ? cfg->workers :
+					 p->req.engine == NH_ENGINE_MOVE_PAGES ? 1 : nh_pool_cpus(8),
 			      .max_rounds = cfg->max_rounds,
 			      .max_retries = cfg->max_retries,
 			      .batch_us = cfg->batch_ms * 1000,

@@ -47,6 +47,9 @@ int nh_request_parse(const nh_state_t *st, const nh_config_t *cfg, nh_request_t 
 	if (!nh_state_annotation(st, NH_ANNOTATION_NODES))
 		return nh_fail(err, NH_EXIT_INVALID, 0, "annotation %s is missing",
 			       NH_ANNOTATION_NODES);
+	if (st->n_dropped)
+		return nh_fail(err, NH_EXIT_INVALID, 0, "more than %d annotations under %s",
+			       NH_ANNOTATIONS_MAX, NH_ANNOTATION_PREFIX);
 	for (size_t i = 0; i < st->n_annotations; i++) {
 		const char *key = st->annotations[i].key;
 		const char *value = st->annotations[i].value;

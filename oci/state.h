@@ -16,6 +16,9 @@
 #define NH_JSON_DEPTH_MAX 64
 
 #define NH_ANNOTATION_PREFIX "oci-numa-hook/"
+/* More annotations under the prefix than any request needs: past this many,
+ * only "nodes" is kept (it decides whether the hook has work at all). */
+#define NH_ANNOTATIONS_MAX 64
 
 typedef struct nh_annotation {
 	char *key;
@@ -30,6 +33,7 @@ typedef struct nh_state {
 	/* Only the annotations under NH_ANNOTATION_PREFIX. */
 	nh_annotation_t *annotations;
 	size_t n_annotations;
+	size_t n_dropped; /* annotations under the prefix past NH_ANNOTATIONS_MAX */
 } nh_state_t;
 
 /* text must be NUL-terminated at text[len]. Errors are NH_EXIT_INVALID. */

@@ -167,6 +167,16 @@ check many-keys-no-request 0 - "$(inp many-keys-no-request)" "$E"
 	for i in $(seq 1 100); do printf ',"oci-numa-hook/x%d":"1"' "$i"; done; printf '}}'; } \
 	>"$(inp many-annotations)"
 check many-annotations 1 'more than 64 annotations' "$(inp many-annotations)" "$E"
+# ... with "nodes" last, past the 64 kept: still found, still refused.
+{ printf '{"id":"%s","pid":%s,"annotations":{' "$ID" "$CPID"
+	for i in $(seq 1 100); do printf '"oci-numa-hook/x%d":"1",' "$i"; done
+	printf '"oci-numa-hook/nodes":"0"}}'; } >"$(inp many-annotations-nodes-last)"
+check many-annotations-nodes-last 1 'more than 64 annotations' "$(inp many-annotations-nodes-last)" "$E"
+# ... and without "nodes" no request at all: nothing to do.
+{ printf '{"id":"%s","pid":%s,"annotations":{' "$ID" "$CPID"
+	for i in $(seq 1 100); do printf '"oci-numa-hook/x%d":"1",' "$i"; done
+	printf '"io.other":"1"}}'; } >"$(inp many-annotations-no-request)"
+check many-annotations-no-request 0 - "$(inp many-annotations-no-request)" "$E"
 
 # ------------------------------------------------------------ state types --
 

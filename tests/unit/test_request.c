@@ -342,6 +342,20 @@ static void check_long_value(void **state)
 			"value of 4097 bytes is too long (at most 4096)");
 }
 
+/* A state that had more annotations of ours than it kept is refused. */
+static void too_many_annotations(void **state)
+{
+	const char *ann[] = { P "nodes", "1", NULL };
+	nh_state_t st = state_of(ann);
+	nh_config_t cfg = config_of(NULL);
+	nh_error_t err = { 0 };
+	nh_request_t req;
+
+	st.n_dropped = 1;
+	assert_int_equal(nh_request_parse(&st, &cfg, &req, &err), -1);
+	UT_EXPECT_ERROR(&err, NH_EXIT_INVALID, "more than 64 annotations under oci-numa-hook/");
+}
+
 /* At the limit the value is read (and here found invalid for its own reason). */
 static void value_at_limit_is_read(void **state)
 {
@@ -418,6 +432,7 @@ int main(void)
 		ut_add(&l, check_long_value, long_keys[i], "%s value of 4097 bytes -> refused",
 		       long_keys[i]);
 	ut_add(&l, value_at_limit_is_read, NULL, "value of 4096 bytes is read");
+	ut_add(&l, too_many_annotations, NULL, "more than 64 annotations of ours -> refused");
 	for (size_t i = 0; i < NH_ARRAY_SIZE(on_error_cases); i++)
 		ut_add(&l, check_on_error, &on_error_cases[i], "on_error: %s",
 		       on_error_cases[i].name);

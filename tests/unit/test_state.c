@@ -396,15 +396,42 @@ static void sixty_four_annotations_of_ours(void **state)
 	nh_state_free(&st);
 }
 
+/* Past 64, annotations are counted, not kept: without "nodes" that is no
+ * request at all (the request parser refuses one with too many). */
 static void sixty_five_annotations_of_ours(void **state)
 {
 	_cleanup_free_ char *s = ours(65);
 	nh_error_t err = { 0 };
 	nh_state_t st;
 
+	assert_int_equal(nh_state_parse(s, strlen(s), &st, &err), 0);
+	UT_EXPECT_NO_ERROR(&err);
+	assert_int_equal(st.n_annotations, 64);
+	assert_int_equal(st.n_dropped, 1);
+	assert_null(nh_state_annotation(&st, "oci-numa-hook/k64"));
+	nh_state_free(&st);
+}
+
+/* "nodes" is kept wherever it comes, and still checked for a duplicate. */
+static void nodes_after_many_annotations_is_kept(void **state)
+{
+	_cleanup_free_ char *s = ours(100);
+	char *end = strrchr(s, '}');
+	nh_error_t err = { 0 };
+	nh_state_t st;
+
+	strcpy(end - 1, ",\"oci-numa-hook/nodes\":\"1\"}}");
+	assert_int_equal(nh_state_parse(s, strlen(s), &st, &err), 0);
+	UT_EXPECT_NO_ERROR(&err);
+	assert_int_equal(st.n_annotations, 65);
+	assert_int_equal(st.n_dropped, 36);
+	assert_string_equal(nh_state_annotation(&st, "oci-numa-hook/nodes"), "1");
+	nh_state_free(&st);
+
+	end = strrchr(s, '}');
+	strcpy(end - 1, ",\"oci-numa-hook/nodes\":\"0\"}}");
 	assert_int_equal(nh_state_parse(s, strlen(s), &st, &err), -1);
-	UT_EXPECT_ERROR(&err, NH_EXIT_INVALID, "more than 64 annotations under oci-numa-hook/");
-	assert_null(st.annotations);
+	UT_EXPECT_ERROR(&err, NH_EXIT_INVALID, "annotation \"oci-numa-hook/nodes\" is given twice");
 }
 
 static void long_annotation_value_is_kept(void **state)
@@ -508,7 +535,9 @@ int main(void)
 	ut_add(&l, precheck_names_the_input, NULL, "precheck names the input");
 	ut_add(&l, many_annotations, NULL, "5000 annotations, 5 ours");
 	ut_add(&l, sixty_four_annotations_of_ours, NULL, "64 annotations of ours -> ok");
-	ut_add(&l, sixty_five_annotations_of_ours, NULL, "65 annotations of ours -> refused");
+	ut_add(&l, sixty_five_annotations_of_ours, NULL, "65 annotations of ours -> 64 kept, 1 counted");
+	ut_add(&l, nodes_after_many_annotations_is_kept, NULL,
+	       "nodes after 100 annotations of ours -> kept, and checked for a duplicate");
 	ut_add(&l, long_annotation_value_is_kept, NULL, "100 KiB annotation value kept");
 	for (size_t i = 0; i < NH_ARRAY_SIZE(samples); i++)
 		ut_add(&l, check_sample, &samples[i], "sample %s", samples[i].file);

@@ -115,7 +115,8 @@ nh_cleanup() {
 		[ -z "$(find "$NH_CG" -mindepth 1 -type d)" ] && break
 		sleep 0.2
 	done
-	grep " $NH_RUN/" /proc/mounts | cut -d' ' -f2 | while read -r m; do umount -d "$m"; done
+	# Last mounted first: a mount inside another one goes before it.
+	grep " $NH_RUN/" /proc/mounts | cut -d' ' -f2 | tac | while read -r m; do umount -d "$m"; done
 	rm -rf "${NH_RUN:?}"/*
 }
 

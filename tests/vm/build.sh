@@ -4,7 +4,11 @@
 # and the static helpers of this directory.  Everything is cached under
 # CACHE and rebuilt only when an input changed.
 #
-#   build.sh --cache DIR [--hook PATH]
+#   build.sh --cache DIR [--hook PATH] [--hook-static PATH | --no-hook-static WHY]
+#
+# --hook-static: the fully static hook (make oci-numa-hook-static), put at
+# /nh/bin/oci-numa-hook-static without any library; it must be static.
+# --no-hook-static: why there is none (the static-hook test skips with it).
 #
 # Prints two lines: "kernel=PATH" and "initramfs=PATH".
 set -euo pipefail
@@ -13,9 +17,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self=$here/$(basename "${BASH_SOURCE[0]}")
 cache=
 hook=
+hook_static=
+no_static_why=
 
 usage() {
-	echo "usage: $0 --cache DIR [--hook PATH-TO-oci-numa-hook]" >&2
+	echo "usage: $0 --cache DIR [--hook PATH-TO-oci-numa-hook] [--hook-static PATH-TO-oci-numa-hook-static | --no-hook-static WHY]" >&2
 	exit 2
 }
 
@@ -23,6 +29,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--cache) cache=${2:?}; shift 2 ;;
 	--hook) hook=${2:?}; shift 2 ;;
+	--hook-static) hook_static=${2:?}; shift 2 ;;
+	--no-hook-static) no_static_why=${2:?}; shift 2 ;;
 	*) usage ;;
 	esac
 done
@@ -32,6 +40,10 @@ cache=$(cd "$cache" && pwd)
 if [ -n "$hook" ]; then
 	[ -x "$hook" ] || { echo "build.sh: hook binary $hook is missing" >&2; exit 1; }
 	hook=$(cd "$(dirname "$hook")" && pwd)/$(basename "$hook")
+fi
+if [ -n "$hook_static" ]; then
+	[ -x "$hook_static" ] || { echo "build.sh: static hook binary $hook_static is missing" >&2; exit 1; }
+	hook_static=$(cd "$(dirname "$hook_static")" && pwd)/$(basename "$hook_static")
 fi
 
 log() { echo "build.sh: $*" >&2; }
@@ -131,6 +143,22 @@ stage_file() {
 	cp -L "$src" "$dst"
 }
 
+# The static hook must need no library at all: ldd says "not a dynamic
+# executable" (-static) or "statically linked" (-static-pie) and lists
+# nothing; the ELF has no program interpreter.
+check_static() { # PATH
+	local out
+	out=$(LC_ALL=C ldd "$1" 2>&1 || true)
+	case $out in
+	*"not a dynamic executable"* | *"statically linked"*) ;;
+	*) die "--hook-static $1 is not a static executable; ldd says: $(echo "$out" | tr '\n' ' ')" ;;
+	esac
+	[ -z "$(libraries_of "$1")" ] || die "--hook-static $1: ldd lists libraries: $(libraries_of "$1" | tr '\n' ' ')"
+	if command -v readelf >/dev/null 2>&1 && LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+		die "--hook-static $1 names a program interpreter (readelf -l): it is dynamic"
+	fi
+}
+
 build_initramfs() {
 	local root manifest stamp bin lib name
 	need cpio cpio
@@ -143,6 +171,7 @@ build_initramfs() {
 
 	mapfile -t bins < <(host_binaries)
 	[ -z "$hook" ] || bins+=("$hook")
+	[ -z "$hook_static" ] || check_static "$hook_static"
 	libs=()
 	for bin in "${bins[@]}"; do
 		while read -r lib; do libs+=("$lib"); done < <(libraries_of "$bin")
@@ -152,8 +181,11 @@ build_initramfs() {
 	# The stamp: every input's content, so that any change rebuilds.
 	manifest=$(
 		{
-			sha256sum "${bins[@]}" "${libs[@]}" "$cache"/bin/* "$(dirname "$kernel")"/* "$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-faults.sh "$here"/vm-demo.sh "$self"
+			sha256sum "${bins[@]}" "${libs[@]}" ${hook_static:+"$hook_static"} "$cache"/bin/* "$(dirname "$kernel")"/* \
+				"$here"/init.sh "$here"/vm-lib.sh "$here"/vm-tests.sh "$here"/vm-faults.sh "$here"/vm-static.sh "$here"/vm-demo.sh "$self"
 			echo "hook=$hook"
+			echo "hook-static=$hook_static"
+			echo "no-hook-static=$no_static_why"
 		} | sed "s|$cache||; s|$here||"
 	)
 	stamp=$(printf '%s\n' "$manifest" | sha256sum | cut -d' ' -f1)
@@ -187,11 +219,17 @@ build_initramfs() {
 	done < <(busybox --list-full)
 
 	cp "$cache"/bin/nh-* "$root/nh/bin/"
+	# The static hook alone: none of its libraries (it has none) is staged.
+	if [ -n "$hook_static" ]; then
+		cp "$hook_static" "$root/nh/bin/oci-numa-hook-static"
+	else
+		echo "${no_static_why:-run.sh was not given --hook-static}" >"$root/nh/oci-numa-hook-static.missing"
+	fi
 	if [ -f "$(dirname "$kernel")/loop.ko" ]; then
 		mkdir -p "$root/nh/modules"
 		cp "$(dirname "$kernel")/loop.ko" "$root/nh/modules/"
 	fi
-	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$here/vm-faults.sh" "$here/vm-demo.sh" "$root/nh/"
+	cp "$here/vm-lib.sh" "$here/vm-tests.sh" "$here/vm-faults.sh" "$here/vm-static.sh" "$here/vm-demo.sh" "$root/nh/"
 	install -m 0755 "$here/init.sh" "$root/init"
 	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"

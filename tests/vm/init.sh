@@ -49,6 +49,8 @@ echo madvise >/sys/kernel/mm/transparent_hugepage/defrag
 # shellcheck source=/dev/null
 . /nh/vm-faults.sh
 # shellcheck source=/dev/null
+. /nh/vm-static.sh
+# shellcheck source=/dev/null
 . /nh/vm-demo.sh
 
 nh_main

@@ -2,8 +2,13 @@
 # Boot the NUMA test VM (qemu-system-x86_64 under TCG) once per topology,
 # run the tests of that group inside it and collect their result lines.
 #
-#   run.sh --cache DIR [--hook PATH] [--logs DIR] [--only NAME[,NAME]] [GROUP...]
+#   run.sh --cache DIR [--hook PATH] [--hook-static PATH | --no-hook-static WHY]
+#          [--logs DIR] [--only NAME[,NAME]] [GROUP...]
 #   run.sh --cache DIR [--hook PATH] --demo
+#
+# --hook-static PATH: the fully static hook (make oci-numa-hook-static) for
+# the static-hook test; without it that test is skipped (--no-hook-static
+# says why in the SKIP line).
 #
 # Groups (default: all):
 #   two   2 nodes x 512 MiB, one CPU each
@@ -24,6 +29,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=
 hook=
+hook_static=
+no_static_why=
 logs=
 only=
 demo=0
@@ -39,6 +46,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--cache) cache=${2:?}; shift 2 ;;
 	--hook) hook=${2:?}; shift 2 ;;
+	--hook-static) hook_static=${2:?}; shift 2 ;;
+	--no-hook-static) no_static_why=${2:?}; shift 2 ;;
 	--logs) logs=${2:?}; shift 2 ;;
 	--only) only=${2:?}; shift 2 ;;
 	--demo) demo=1; shift ;;
@@ -61,16 +70,18 @@ while IFS='=' read -r key value; do
 	kernel) kernel=$value ;;
 	initramfs) initramfs=$value ;;
 	esac
-done < <("$here/build.sh" --cache "$cache" ${hook:+--hook "$hook"})
+done < <("$here/build.sh" --cache "$cache" ${hook:+--hook "$hook"} ${hook_static:+--hook-static "$hook_static"} \
+	${no_static_why:+--no-hook-static "$no_static_why"})
 if [ ! -s "$kernel" ] || [ ! -s "$initramfs" ]; then
 	echo "run.sh: build.sh produced no kernel/initramfs" >&2
 	exit 1
 fi
 
-# Tests per group, in the order they run.  Names map to t_NAME in vm-tests.sh.
+# Tests per group, in the order they run.  Names map to t_NAME in vm-tests.sh
+# (vm-faults.sh, vm-static.sh).
 group_tests() {
 	case $1 in
-	two) echo "migratepages runc-start runc-migrate thp-file thp-file-move-pages crun-start fail-safe v2-write-order move-pages-engine time-budget cli-status-migrate restricted-caller" ;;
+	two) echo "migratepages runc-start runc-migrate thp-file thp-file-move-pages crun-start fail-safe v2-write-order move-pages-engine time-budget cli-status-migrate restricted-caller static-hook" ;;
 	four) echo "from-to-relative from-to-relative-move-pages from-subset memory-only auto" ;;
 	v1) echo "v1-start v1-migrate v1-write-order" ;;
 	faults) echo "target-exits all-exit cgroup-removed no-sys-nice node-offline hook-sigkill" ;;

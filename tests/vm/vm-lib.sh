@@ -14,6 +14,8 @@ fi
 NH_CG=$NH_CGROOT/nh
 NH_RUN=/run/nh                 # bundles, logs, hook configs (tmpfs)
 NH_HOOK=/nh/bin/oci-numa-hook
+# shellcheck disable=SC2034 # used by vm-static.sh
+NH_HOOK_STATIC=/nh/bin/oci-numa-hook-static   # static, without libraries
 
 # ------------------------------------------------------------ test protocol
 # A test is a function t_NAME run in its own shell; it passes by returning,
@@ -63,7 +65,7 @@ nh_run_test() {
 		nh_result FAIL "$name" "no such test in vm-tests.sh"
 		return
 	fi
-	NH_TEST=$name timeout -s KILL "$limit" sh -c ". /nh/vm-lib.sh; . /nh/vm-tests.sh; . /nh/vm-faults.sh; set -u; $fn"
+	NH_TEST=$name timeout -s KILL "$limit" sh -c ". /nh/vm-lib.sh; . /nh/vm-tests.sh; . /nh/vm-faults.sh; . /nh/vm-static.sh; set -u; $fn"
 	rc=$?
 	why=$(cat "$NH_RUN/reason" 2>/dev/null)
 	case $rc in

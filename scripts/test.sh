@@ -4,7 +4,8 @@
 # tests (also under ASan/UBSan), make distcheck, the hostile-input matrix,
 # a short fuzzing pass, the podman/runc/crun end-to-end tests, the Debian
 # package and the Kubernetes installer image (static binary), and the
-# multi-node NUMA tests in a QEMU VM. Ends with one line
+# multi-node NUMA tests in a QEMU VM, with 50 containers started at once.
+# Ends with one line
 # "N passed, N failed, N skipped".
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +49,8 @@ if (cd "$build" && step configure "$src/configure" --enable-werror) &&
 	(cd "$build" && step package make check-package)
 	(cd "$build" && step kubernetes make check-kubernetes)
 	(cd "$build" && step vm make check-vm)
+	# 50 annotated runc containers started at once in the VM (5 minutes).
+	(cd "$build" && step vm-load make check-vm-load)
 	if grep -q '^check-hostile:' "$build/Makefile"; then
 		(cd "$build" && step hostile make check-hostile)
 	fi

@@ -1,6 +1,9 @@
 # shellcheck shell=bash disable=SC2034 # variables are used by the scripts sourcing this
 # Fixtures shared by matrix.sh and valgrind.sh (sourced; bash).
 #
+# hostile_args SCRIPT ARGS...: the scripts' command line, --hook PATH
+# [--keep]; sets $HOOK (absolute) and $KEEP, or exits 2 with the usage.
+#
 # hostile_setup NAME: a work directory ($TMP with in/, cfg/, bundle/), a
 # container-like cpuset cgroup named after the container id $ID holding a
 # sleeping process ($SLEEPER, also $CPID), a process left in the root cgroup
@@ -10,6 +13,7 @@
 # work directory).
 
 KEEP=${KEEP:-no}
+HOOK=
 TMP=
 IN=
 CFG=
@@ -122,4 +126,22 @@ repeat() { # repeat STRING N
 		n=$((n >> 1))
 	done
 	printf '%s' "$out"
+}
+
+hostile_args() {
+	local me=$1
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--hook) HOOK=${2:-}; shift 2 || shift ;;
+		--keep) KEEP=yes; shift ;;
+		*) HOOK= && break ;;
+		esac
+	done
+	if [ -z "$HOOK" ]; then
+		echo "usage: $me --hook PATH [--keep]" >&2
+		exit 2
+	fi
+	[ -x "$HOOK" ] || { echo "$me: $HOOK is not executable" >&2; exit 2; }
+	HOOK=$(cd "$(dirname "$HOOK")" && pwd)/$(basename "$HOOK")
 }

@@ -17,27 +17,11 @@
 # cgroup v2 root), put a sleep in it and remove both on exit. That needs root.
 set -euo pipefail
 
-HOOK=
-KEEP=no
 TIMEOUT=10
-
-usage() {
-	echo "usage: matrix.sh --hook PATH [--keep]" >&2
-	exit 2
-}
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--hook) HOOK=$2; shift 2 ;;
-	--keep) KEEP=yes; shift ;;
-	*) usage ;;
-	esac
-done
-[ -n "$HOOK" ] || usage
-[ -x "$HOOK" ] || { echo "matrix.sh: $HOOK is not executable" >&2; exit 2; }
-HOOK=$(cd "$(dirname "$HOOK")" && pwd)/$(basename "$HOOK")
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+hostile_args matrix.sh "$@"
 hostile_setup hostile
 
 # Admin configurations.

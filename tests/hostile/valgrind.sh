@@ -12,27 +12,11 @@
 # One line per case on stdout: PASS/FAIL/SKIP: valgrind/<name>.
 set -euo pipefail
 
-HOOK=
-KEEP=no
 TIMEOUT=120
-
-usage() {
-	echo "usage: valgrind.sh --hook PATH [--keep]" >&2
-	exit 2
-}
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--hook) HOOK=$2; shift 2 ;;
-	--keep) KEEP=yes; shift ;;
-	*) usage ;;
-	esac
-done
-[ -n "$HOOK" ] || usage
-[ -x "$HOOK" ] || { echo "valgrind.sh: $HOOK is not executable" >&2; exit 2; }
-HOOK=$(cd "$(dirname "$HOOK")" && pwd)/$(basename "$HOOK")
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+hostile_args valgrind.sh "$@"
 
 CASES=(no-annotation success success-mems-keep success-move-pages success-no-config
 	stdin-not-json stdin-too-large stdin-empty bad-annotation unknown-annotation

@@ -78,12 +78,9 @@ CG_PARENT=oci-numa-hook-e2e-$$ # cgroup parent of the runc and crun containers
 NODE=0                         # target node: every host has node 0
 BAD_NODE=7
 [ -e /sys/devices/system/node/node$BAD_NODE ] && BAD_NODE=1023
-export CONTAINERS_CONF=$T/podman/containers.conf
-export CONTAINERS_STORAGE_CONF=$T/podman/storage.conf
-PODMAN_PARENT_EXISTED=no
-for d in /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent; do
-	[ -d "$d" ] && PODMAN_PARENT_EXISTED=yes
-done
+# shellcheck source-path=SCRIPTDIR source=../lib/podman.sh
+. "$(dirname "$0")/../lib/podman.sh"
+podman_sandbox "$T" # podman's config and storage under $T/podman
 
 # A shell in the container that holds 16 MiB, says "started", and waits for /ctl/stop
 # (bounded: it ends by itself after 60 s).
@@ -206,44 +203,10 @@ write_config() {
 	: >"$LOG"
 }
 
-# A root file system made of busybox-static: no image, no network.
+# A root file system made of busybox-static (no image, no network), with
+# /ctl for the bind mount that tells the workload to stop.
 make_rootfs() {
-	local bb a
-	bb=$(command -v busybox || true)
-	[ -n "$bb" ] || { echo "busybox not installed (Debian package busybox-static)"; return 1; }
-	if ! grep -Eq 'not a dynamic executable|statically linked' <<<"$(LC_ALL=C ldd "$bb" 2>&1 || true)"; then
-		echo "$bb is not statically linked (Debian package busybox-static)"
-		return 1
-	fi
-	mkdir -p "$ROOTFS"/{bin,proc,sys,dev,etc,tmp,ctl}
-	cp "$bb" "$ROOTFS/bin/busybox"
-	for a in $("$bb" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$ROOTFS/bin/$a"
-	done
-	echo "root:x:0:0:root:/:/bin/sh" >"$ROOTFS/etc/passwd"
-	echo "root:x:0:" >"$ROOTFS/etc/group"
-}
-
-podman_setup() {
-	mkdir -p "$T/podman"
-	cat >"$CONTAINERS_CONF" <<-EOF
-		[containers]
-		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-		[engine]
-		cgroup_manager = "cgroupfs"
-		events_logger = "file"
-		events_logfile_path = "$T/podman/events.log"
-		runtime = "runc"
-		tmp_dir = "$T/podman/tmp"
-		[network]
-		network_config_dir = "$T/podman/networks"
-	EOF
-	cat >"$CONTAINERS_STORAGE_CONF" <<-EOF
-		[storage]
-		driver = "vfs"
-		runroot = "$T/podman/run"
-		graphroot = "$T/podman/storage"
-	EOF
+	busybox_rootfs "$ROOTFS" && mkdir -p "$ROOTFS/ctl"
 }
 
 # The host mixes cgroup v1 controllers with a v2 hierarchy at /sys/fs/cgroup/unified.
@@ -408,7 +371,7 @@ make_bundle() { # engine id annotations-json cmd -> bundle dir on stdout
 start_container() { # engine annotations-json
 	local eng=$1 ann=$2 a b
 	local -a annargs=()
-	W=$T/work/$TEST
+	W=$T/cases/$TEST
 	mkdir -p "$W"
 	OUT=$W/out
 	case $eng in
@@ -514,7 +477,7 @@ norm() { tr -d '\\"'; } # runc quotes and escapes the hook's stderr in its own e
 # exit, and the user sees the hook's error line on the engine's output.
 t_bad_annotation() { # engine value [extra annotations json]
 	local eng=$1 val=$2 extra=${3:-'{}'} ann err rc=0 b
-	W=$T/work/$TEST
+	W=$T/cases/$TEST
 	mkdir -p "$W"
 	OUT=$W/out
 	ann=$(jq -c --arg v "$val" --argjson x "$extra" '{"oci-numa-hook/nodes": $v} + $x' <<<'{}')
@@ -582,7 +545,7 @@ t_load() { # engine
 	local eng=$1 n=${E2E_LOAD:-50} k t0 ms bad=0 first="" cid cpid
 	local -a cids=()
 	[ "$n" -gt 0 ] || skip_test "E2E_LOAD=0"
-	W=$T/work/$TEST
+	W=$T/cases/$TEST
 	mkdir -p "$W"
 	t0=$(date +%s%N)
 	for ((k = 1; k <= n; k++)); do
@@ -712,7 +675,6 @@ echo "# e2e: hook $HOOK, template $TEMPLATE, engines: $ENGINES, work dir $T"
 is_hybrid && echo "# e2e: hybrid cgroup host (v1 controllers + v2 at /sys/fs/cgroup/unified)"
 gen_hooks_dir
 write_config
-podman_setup
 crun_setup
 run_test hooksd-template t_hooksd_template
 

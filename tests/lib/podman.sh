@@ -38,6 +38,10 @@ podman_sandbox() {
 busybox_rootfs() {
 	local root=$1 bb a
 	bb=$(command -v busybox) || { echo "busybox is missing (Debian package busybox-static)"; return 1; }
+	if ! grep -Eq 'not a dynamic executable|statically linked' <<<"$(LC_ALL=C ldd "$bb" 2>&1 || true)"; then
+		echo "$bb is not statically linked (Debian package busybox-static)"
+		return 1
+	fi
 	mkdir -p "$root"/{bin,proc,sys,dev,etc,tmp}
 	cp "$bb" "$root/bin/busybox"
 	for a in $("$bb" --list); do

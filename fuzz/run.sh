@@ -36,6 +36,8 @@ dict_of() {
 	config) echo "$srcdir/dict/config.dict" ;;
 	proc_cgroup) echo "$srcdir/dict/proc_cgroup.dict" ;;
 	placement) echo "$srcdir/dict/numa_maps.dict" ;;
+	runtime_state) echo "$srcdir/dict/runtime_state.dict" ;;
+	walk_plan) echo "$srcdir/dict/walk_plan.dict" ;;
 	*) echo "" ;;
 	esac
 }

@@ -419,6 +419,15 @@ summary() {
 			v["p6_linearity"] = v["p6_us_per_process_2000"] / v["p6_us_per_process_250"]
 			row("P6 time per process at 2000 / at 250 (linear ~1)", "p6_linearity", "<=", 1.2)
 		}
+		if ("p6_loop_us_per_process_250" in v && "p6_loop_us_per_process_2000" in v) {
+			v["p6_loop_linearity"] = v["p6_loop_us_per_process_2000"] / v["p6_loop_us_per_process_250"]
+			row("P6 (reference) the same for a migratepages loop", "p6_loop_linearity", "<=", 1.2)
+		}
+		if ("p6_idle_us_per_process_250" in v && "p6_idle_us_per_process_2000" in v) {
+			v["p6_idle_linearity"] = v["p6_idle_us_per_process_2000"] / v["p6_idle_us_per_process_250"]
+			row("P6 (reference) the same, hook with nothing to move", "p6_idle_linearity", "<=", 1.2)
+		}
+		row("P6 hook / migratepages loop at 2000 processes", "p6_ratio_loop_2000", "<=", 1)
 		m = 0
 		for (k in v) if (k ~ /^p6_rss_[0-9]+$/ && v[k] + 0 > m) m = v[k] + 0
 		if (m > 0) { v["p6_rss_max_mib"] = m / 1024; row("P6 hook peak RSS, MiB (largest step)", "p6_rss_max_mib", "<=", 8) }

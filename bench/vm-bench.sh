@@ -302,7 +302,11 @@ b_p5() {
 # cgroup, grown in steps; at 250, 500, 1000 and 2000 processes the hook
 # (default engine, mems=set, no time budget) moves them all to the other
 # node three times (there, back, there again: every run moves every page).
-# The median time and the hook's peak RSS at each step.
+# The median time and the hook's peak RSS at each step.  Then, as baselines
+# on the same processes: a shell loop of migratepages over them (the
+# kernel's own cost of moving them one by one), and the hook asked for the
+# node they are already on (its own cost per process: pinning, checks,
+# placement reads, a migrate_pages call that finds nothing to move).
 b_p6() {
 	echo 100000 >/proc/sys/kernel/threads-max
 	echo 4194304 >/proc/sys/kernel/pid_max
@@ -332,7 +336,14 @@ b_p6() {
 			bnote "$n processes ($tasks threads, grown in $(ms_between "$t0" "$t1") ms), run $k to node $node: $RUN_MS ms," \
 				"peak RSS $RUN_RSS KiB; before $before; after $after; summary: $SUMMARY"
 		done
+		# The baselines (the loop takes about 0.1 s a process here) at the
+		# first and the last step.
+		case " ${P6_STEPS:-250 500 1000 2000} " in
+		" $n "* | *" $n ") p6_baselines "$n" "$cg" "$conf" ;;
+		esac
 		ms=$(values "p6_ms_$n" | median)
+		[ -z "$(values "p6_loop_ms_$n")" ] ||
+			metric "p6_ratio_loop_$n" "$(ratio "$ms" "$(values "p6_loop_ms_$n" | median)")" x
 		metric "p6_ms_$n" "$ms" ms
 		metric "p6_ms_${n}_min" "$(values "p6_ms_$n" | minimum)" ms
 		metric "p6_ms_${n}_max" "$(values "p6_ms_$n" | maximum)" ms
@@ -341,6 +352,25 @@ b_p6() {
 		metric "p6_left_$n" "$(values "p6_left_$n" | maximum)" pages
 		metric "p6_threads_$n" "$tasks" threads
 	done
+}
+
+# P6 baselines on the N processes of CGROUP, whose pages are all on $node:
+# the migratepages loop moves them to the other node (and $node follows),
+# then the hook is asked for that node, with nothing left to move.
+p6_baselines() { # N CGROUP CONF
+	node=$((1 - node))
+	from=$((1 - node))
+	# shellcheck disable=SC2016 # expanded by the timed shell
+	timed -- /bin/sh -c 'for p in $(cat "$1/cgroup.procs"); do migratepages "$p" "$2" "$3" || exit 1; done' sh "$2" "$from" "$node"
+	[ "$RUN_RC" = 0 ] || fail "migratepages loop over $1 processes exited $RUN_RC"
+	record "p6_loop_ms_$1" "$RUN_MS"
+	bnote "$1 processes: migratepages loop to node $node: $RUN_MS ms; after $(cg_pages "$2")"
+	hook_on p6 "$(head -n 1 "$2/cgroup.procs")" "$3" "\"oci-numa-hook/nodes\": \"$node\", \"oci-numa-hook/from\": \"$from\""
+	record "p6_idle_ms_$1" "$RUN_MS"
+	bnote "$1 processes: the hook with nothing to move: $RUN_MS ms; summary: $SUMMARY"
+	metric "p6_loop_ms_$1" "$(values "p6_loop_ms_$1" | median)" ms
+	metric "p6_loop_us_per_process_$1" "$(awk -v ms="$(values "p6_loop_ms_$1" | median)" -v n="$1" 'BEGIN { printf "%.0f\n", ms * 1000 / n }')" us
+	metric "p6_idle_us_per_process_$1" "$(awk -v ms="$(values "p6_idle_ms_$1" | median)" -v n="$1" 'BEGIN { printf "%.0f\n", ms * 1000 / n }')" us
 }
 
 # ------------------------------------------------------------------ main

@@ -152,8 +152,8 @@ static int plan(struct pass *p, struct proc *pr)
 	}
 	if (r < 0)
 		return nh_prefix(p->err, "process %d", (int)pr->pid);
-	if (plan.span_pages >
-	    SPARSE_FACTOR * plan.source_pages + SPARSE_SLACK_BYTES / nh_page_size()) {
+	if (plan.too_sparse ||
+	    plan.span_pages > SPARSE_FACTOR * plan.source_pages + SPARSE_SLACK_BYTES / nh_page_size()) {
 		nh_debug("process %d: %llu pages to move in %llu pages of address space; one "
 			 "migrate_pages call instead",
 			 (int)pr->pid, (unsigned long long)plan.source_pages,

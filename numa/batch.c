@@ -172,12 +172,23 @@ int nh_walk_plan_parse(const char *maps, size_t maps_len, const char *numa_maps,
 			continue;
 		plan->source_pages += source;
 		plan->span_pages += (hi - lo) / nh_page_size();
-		for (unsigned long long a = lo; a < hi; a += chunk)
-			if (add_range(plan, &cap, (uintptr_t)a,
-				      (uintptr_t)(hi - a > chunk ? a + chunk : hi), err) < 0) {
+		if (plan->too_sparse || (hi - lo - 1) / chunk + 1 > NH_WALK_PLAN_MAX_RANGES - plan->n) {
+			plan->too_sparse = true;
+			continue;
+		}
+		/* Stepped without overflow: the last range may end at 2^64 - 1. */
+		for (unsigned long long a = lo, b; a < hi; a = b) {
+			b = hi - a > chunk ? a + chunk : hi;
+			if (add_range(plan, &cap, (uintptr_t)a, (uintptr_t)b, err) < 0) {
 				nh_walk_plan_free(plan);
 				return -1;
 			}
+		}
+	}
+	if (plan->too_sparse) {
+		free(plan->ranges);
+		plan->ranges = NULL;
+		plan->n = 0;
 	}
 	return 0;
 }

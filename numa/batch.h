@@ -31,11 +31,16 @@ typedef struct nh_range {
 /* What the engine walks in one process: only the mappings that hold pages
  * on a source node, so that reserved but empty address space (sanitizer
  * shadows, JVM heaps, Go arenas: terabytes) costs nothing. */
+/* More ranges than this (2 TiB of address space in 32 MiB ranges) make a
+ * plan too sparse to keep: n = 0 and too_sparse; the sums still count. */
+#define NH_WALK_PLAN_MAX_RANGES (1u << 16)
+
 typedef struct nh_walk_plan {
 	nh_range_t *ranges;    /* split in ranges of at most chunk bytes */
 	size_t n;
 	uint64_t span_pages;   /* pages of address space in the ranges */
 	uint64_t source_pages; /* resident pages on a source node in them */
+	bool too_sparse;       /* more than NH_WALK_PLAN_MAX_RANGES ranges: none kept */
 } nh_walk_plan_t;
 
 /* From /proc/<pid>/maps and numa_maps texts (both NUL-terminated), with the

@@ -190,7 +190,8 @@ static void stats_line(const struct variant *v, size_t n)
 	free(s);
 }
 
-static double median_of(const long long *v, size_t n)
+/* The p-th percentile of n values (not sorted; v is left as it is). */
+static double percentile_of(const long long *v, size_t n, double p)
 {
 	long long *s = malloc(n * sizeof(*s));
 	double m;
@@ -199,21 +200,7 @@ static double median_of(const long long *v, size_t n)
 		die("malloc");
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_ll);
-	m = (double)pct(s, n, 50);
-	free(s);
-	return m;
-}
-
-static double p95_of(const long long *v, size_t n)
-{
-	long long *s = malloc(n * sizeof(*s));
-	double m;
-
-	if (!s)
-		die("malloc");
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_ll);
-	m = (double)pct(s, n, 95);
+	m = (double)pct(s, n, p);
 	free(s);
 	return m;
 }
@@ -283,15 +270,16 @@ static int cmd_spawn(int argc, char **argv)
 		size_t block = runs / 10;
 
 		for (size_t b = 0; b < 10; b++) {
-			double q = median_of(vs[k].us + b * block, block) /
-				   median_of(vs[0].us + b * block, block);
+			double q = percentile_of(vs[k].us + b * block, block, 50) /
+				   percentile_of(vs[0].us + b * block, block, 50);
 
 			lo = q < lo ? q : lo;
 			hi = q > hi ? q : hi;
 		}
 		printf("ratio %s/%s median=%.3f p95=%.3f block_median_min=%.3f block_median_max=%.3f\n",
-		       vs[k].name, vs[0].name, median_of(vs[k].us, runs) / median_of(vs[0].us, runs),
-		       p95_of(vs[k].us, runs) / p95_of(vs[0].us, runs), lo, hi);
+		       vs[k].name, vs[0].name,
+		       percentile_of(vs[k].us, runs, 50) / percentile_of(vs[0].us, runs, 50),
+		       percentile_of(vs[k].us, runs, 95) / percentile_of(vs[0].us, runs, 95), lo, hi);
 	}
 	return 0;
 }

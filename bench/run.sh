@@ -22,7 +22,7 @@
 # investigations; a directory is merged into the VM's root instead, its
 # nh/bench/vm-extra.sh sourced); --only then also takes their names.
 # --append adds words to the VM kernel's command line (investigations).  Needs root (cgroups,
-# podman) and the packages of tests/vm/packages plus bench/packages.
+# podman); installs the packages of bench/packages and tests/vm/packages.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,6 +73,7 @@ log() { echo "bench: $*" >&2; }
 want() { case ",${only^^}," in *",${1^^},"*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (cgroups, podman, the VM's cgroup tests)"
+"$top/scripts/deps.sh" bench tests/vm >&2 || die "cannot install the packages of bench/packages and tests/vm/packages"
 [ -x "$hook" ] || die "$hook is missing (make)"
 [ -x "$hook_static" ] || die "$hook_static is missing (make oci-numa-hook-static)"
 command -v gcc >/dev/null || die "gcc is missing"

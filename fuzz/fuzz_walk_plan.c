@@ -13,9 +13,10 @@
  * kernel's format, maps page-aligned, sorted and without overlaps, numa_maps
  * sorted): the parse succeeds and the plan is exactly the chunks of the
  * mappings that hold pages on a source node, but [vsyscall], [vvar] and
- * [vdso] -- so the ranges are sorted, disjoint and page-aligned -- with
- * span_pages and source_pages their sums, and source_pages <= span_pages
- * when no numa_maps line counts more pages than its mapping spans. */
+ * [vdso] -- so the ranges are sorted, disjoint and page-aligned -- or, past
+ * NH_WALK_PLAN_MAX_RANGES of them, no range and too_sparse; span_pages and
+ * source_pages are their sums, and source_pages <= span_pages when no
+ * numa_maps line counts more pages than its mapping spans. */
 #include "config.h"
 
 #include <ctype.h>

@@ -110,8 +110,8 @@ static int check_hook(yajl_val hook, const char *name, const char **stage, nh_er
 	if (!path || !YAJL_IS_STRING(path) || path->u.string[0] != '/')
 		return nh_fail(err, NH_EXIT_INVALID, 0, "%s: hook.path must be an absolute path", name);
 	if (access(path->u.string, X_OK) != 0)
-		return nh_fail(err, NH_EXIT_INVALID, errno, "%s: hook.path %s is not executable", name,
-			       path->u.string);
+		return nh_fail(err, NH_EXIT_INVALID, errno, "%s: hook.path \"%s\" is not executable",
+			       name, nh_quote(path->u.string, strlen(path->u.string), 0));
 	if (!args || !YAJL_IS_ARRAY(args) || YAJL_GET_ARRAY(args)->len < 3)
 		return nh_fail(err, NH_EXIT_INVALID, 0,
 			       "%s: hook.args must be [\"oci-numa-hook\", \"hook\", STAGE, ...]", name);

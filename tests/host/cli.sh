@@ -116,6 +116,9 @@ bad_json "an unanchored annotation pattern" 's|\^oci-numa-hook/nodes\$|oci-numa-
 bad_json "a pattern that never matches the annotation" 's|\^oci-numa-hook/nodes\$|^other$|' "no when.annotations pattern matches"
 bad_json "another schema version" 's|"1.0.0"|"2.0.0"|' '"version" must be "1.0.0"'
 bad_json "a path that does not exist" "s|\"path\": \"[^\"]*\"|\"path\": \"/nonexistent/hook\"|" "is not executable"
+bad_json "a path with a newline, quoted on one line" "s|\"path\": \"[^\"]*\"|\"path\": \"/nonexistent/a\\\\nb\"|" 'hook.path "/nonexistent/a\\x0ab" is not executable'
+check "the newline in a hook.path stays out of the error (one line)" \
+	grep -q 'error: .*hook.path "/nonexistent/a\\x0ab" is not executable' <<<"$out"
 bad_json "stages that differ from the args" 's|"stages": \["poststart"\]|"stages": ["createRuntime"]|' '"stages" must be \["poststart"\]'
 bad_json "an unknown stage" 's|"hook", "poststart"|"hook", "poststop"|' "is not a stage"
 bad_json "not JSON" 's|{|[|' "not"

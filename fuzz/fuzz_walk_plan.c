@@ -12,7 +12,7 @@
  * the order of maps. Input shaped as the kernel writes it (each line in the
  * kernel's format, maps page-aligned, sorted and without overlaps, numa_maps
  * sorted): the parse succeeds and the plan is exactly the chunks of the
- * mappings that hold pages on a source node, but [vsyscall], [vvar] and
+ * mappings that hold pages on a source node, but [vsyscall], [vvar], [vvar_vclock] and
  * [vdso] -- so the ranges are sorted, disjoint and page-aligned -- or, past
  * NH_WALK_PLAN_MAX_RANGES of them, no range and too_sparse; span_pages and
  * source_pages are their sums, and source_pages <= span_pages when no
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct mapping {
 	unsigned long long lo, hi;
-	bool special;    /* [vsyscall], [vvar] or [vdso] (kernel-shaped input) */
+	bool special;    /* [vsyscall], [vvar], [vvar_vclock] or [vdso] (kernel-shaped input) */
 	uint64_t source; /* its pages on a source node per numa_maps (idem) */
 };
 
@@ -117,7 +117,7 @@ static unsigned long long *source_starts(const struct input *in, size_t *n)
 
 static bool special_name(const char *name, size_t len)
 {
-	static const char *const special[] = { "[vsyscall]", "[vvar]", "[vdso]" };
+	static const char *const special[] = { "[vsyscall]", "[vvar]", "[vvar_vclock]", "[vdso]" };
 
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
 		if (len == strlen(special[i]) && memcmp(name, special[i], len) == 0)

@@ -62,7 +62,7 @@ void nh_rate_limit_take(nh_rate_limit_t *rl, uint64_t bytes)
 static bool special_mapping(const char *name)
 {
 	return strcmp(name, "[vsyscall]") == 0 || strcmp(name, "[vvar]") == 0 ||
-	       strcmp(name, "[vdso]") == 0;
+	       strcmp(name, "[vvar_vclock]") == 0 || strcmp(name, "[vdso]") == 0;
 }
 
 /* One numa_maps line: its start address and its pages on source nodes. */

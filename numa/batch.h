@@ -44,7 +44,8 @@ typedef struct nh_walk_plan {
 } nh_walk_plan_t;
 
 /* From /proc/<pid>/maps and numa_maps texts (both NUL-terminated), with the
- * node map of nh_node_map(); [vsyscall], [vvar] and [vdso] are left out. */
+ * node map of nh_node_map(); [vsyscall], [vvar], [vvar_vclock] and [vdso] are
+ * left out. */
 int nh_walk_plan_parse(const char *maps, size_t maps_len, const char *numa_maps,
 		       size_t numa_maps_len, const int *map, size_t chunk, nh_walk_plan_t *plan,
 		       nh_error_t *err);

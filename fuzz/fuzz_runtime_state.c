@@ -3,9 +3,8 @@
  * commands to find a container's process. */
 #include "config.h"
 
-#include <yajl/yajl_tree.h>
-
 #include "fuzz/fuzz_common.h"
+#include "fuzz/fuzz_json.h"
 #include "oci/runtime_files.h"
 #include "oci/state.h"
 
@@ -14,28 +13,6 @@
 #define NAME "/run/runc/fuzz/state.json"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool deeper_than(yajl_val v, unsigned max)
-{
-	size_t n = 0;
-	yajl_val *items = NULL;
-
-	if (YAJL_IS_OBJECT(v)) {
-		n = v->u.object.len;
-		items = v->u.object.values;
-	} else if (YAJL_IS_ARRAY(v)) {
-		n = v->u.array.len;
-		items = v->u.array.values;
-	} else {
-		return false;
-	}
-	if (max == 0)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (deeper_than(items[i], max - 1))
-			return true;
-	return false;
-}
 
 /* The contract told from yajl's own reading of the text: the pid a runtime
  * wrote, or 0 when there is none to use. Only called on text the JSON
@@ -52,7 +29,7 @@ static long long expected_pid(const char *text)
 	if (!root)
 		return 0;
 	if (YAJL_IS_OBJECT(root)) {
-		FUZZ_ASSERT(!deeper_than(root, NH_JSON_DEPTH_MAX));
+		FUZZ_ASSERT(!fuzz_json_deeper_than(root, NH_JSON_DEPTH_MAX));
 		/* runc's key wins; crun's only when runc's is absent. */
 		v = yajl_tree_get(root, init_pid, yajl_t_any);
 		if (!v)

@@ -1,35 +1,11 @@
 /* Fuzz the OCI state parser (stdin of every hook run). */
 #include "config.h"
 
-#include <yajl/yajl_tree.h>
-
 #include "fuzz/fuzz_common.h"
+#include "fuzz/fuzz_json.h"
 #include "oci/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Whether the tree nests deeper than max (stops looking past max). */
-static bool deeper_than(yajl_val v, unsigned max)
-{
-	size_t n = 0;
-	yajl_val *items = NULL;
-
-	if (YAJL_IS_OBJECT(v)) {
-		n = v->u.object.len;
-		items = v->u.object.values;
-	} else if (YAJL_IS_ARRAY(v)) {
-		n = v->u.array.len;
-		items = v->u.array.values;
-	} else {
-		return false;
-	}
-	if (max == 0)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (deeper_than(items[i], max - 1))
-			return true;
-	return false;
-}
 
 /* Oracle for the depth pre-check: text that nh_state_parse accepted must not
  * nest deeper than NH_JSON_DEPTH_MAX as yajl itself reads it, since yajl
@@ -40,7 +16,7 @@ static void check_depth(const char *text)
 	yajl_val root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
 
 	FUZZ_ASSERT(root != NULL);
-	if (deeper_than(root, NH_JSON_DEPTH_MAX)) {
+	if (fuzz_json_deeper_than(root, NH_JSON_DEPTH_MAX)) {
 		fprintf(stderr, "accepted JSON nests deeper than %d levels\n", NH_JSON_DEPTH_MAX);
 		abort();
 	}

@@ -401,6 +401,12 @@ summary() {
 		ok = (op == "<=") ? (x <= target) : (x >= target)
 		printf "%-52s %8.3f  %s %-5s %s\n", what, x, op, target, ok ? "met" : (op == "<=" && x > 2 * target) ? sprintf("missed: %.1f times the target", x / target) : sprintf("missed by %.0f%%", op == "<=" ? (x / target - 1) * 100 : (1 - x / target) * 100)
 	}
+	# The time per process at 2000 over that at 250 (1: linear), as NAME.
+	function growth(what, prefix, name) {
+		if (!((prefix "_250") in v) || !((prefix "_2000") in v)) return
+		v[name] = v[prefix "_2000"] / v[prefix "_250"]
+		row(what, name, "<=", 1.2)
+	}
 	END {
 		printf "%-52s %8s  %s\n", "figure", "value", "target"
 		row("P1 no annotation / empty program, median (dynamic)", "p1_hook_ratio_median", "<=", 1.3)
@@ -416,18 +422,9 @@ summary() {
 		row("P4 hook (32 x 16 MiB) / migratepages loop", "p4_ratio", "<=", 0.6)
 		row("P5 worst stall move_pages / migrate_pages", "p5_stall_ratio", "<=", 0.1)
 		row("P5 total time move_pages / migrate_pages", "p5_total_ratio", "<=", 1.5)
-		if ("p6_us_per_process_250" in v && "p6_us_per_process_2000" in v) {
-			v["p6_linearity"] = v["p6_us_per_process_2000"] / v["p6_us_per_process_250"]
-			row("P6 time per process at 2000 / at 250 (linear ~1)", "p6_linearity", "<=", 1.2)
-		}
-		if ("p6_loop_us_per_process_250" in v && "p6_loop_us_per_process_2000" in v) {
-			v["p6_loop_linearity"] = v["p6_loop_us_per_process_2000"] / v["p6_loop_us_per_process_250"]
-			row("P6 (reference) the same for a migratepages loop", "p6_loop_linearity", "<=", 1.2)
-		}
-		if ("p6_idle_us_per_process_250" in v && "p6_idle_us_per_process_2000" in v) {
-			v["p6_idle_linearity"] = v["p6_idle_us_per_process_2000"] / v["p6_idle_us_per_process_250"]
-			row("P6 (reference) the same, hook with nothing to move", "p6_idle_linearity", "<=", 1.2)
-		}
+		growth("P6 time per process at 2000 / at 250 (linear ~1)", "p6_us_per_process", "p6_linearity")
+		growth("P6 (reference) the same for a migratepages loop", "p6_loop_us_per_process", "p6_loop_linearity")
+		growth("P6 (reference) the same, hook with nothing to move", "p6_idle_us_per_process", "p6_idle_linearity")
 		row("P6 hook / migratepages loop at 2000 processes", "p6_ratio_loop_2000", "<=", 1)
 		m = 0
 		for (k in v) if (k ~ /^p6_rss_[0-9]+$/ && v[k] + 0 > m) m = v[k] + 0

@@ -324,30 +324,31 @@ t_node_offline() {
 	conf=$NH_RUN/hook.conf
 	hook_conf "$conf" "$NH_RUN/hook.log"
 	echo 'allowed-nodes = 0-1' >>"$conf"
-	hook_run poststart "$BUNDLE" "$state" "$conf" "$NH_RUN/hook.err"
-	rc=$?
-	note "a) memory-only node 2, allowed-nodes = 0-1: exit $rc: $(hook_lines "$NH_RUN/hook.err")"
-	check_outcome "$rc" "$NH_RUN/hook.err" "a) node not allowed"
-	[ "$rc" = 1 ] || fail "a) exit status $rc for a node the admin does not allow, want 1"
-	grep -a ': error: ' "$NH_RUN/hook.err" | grep -q 'node 2 .*allowed' ||
-		fail "a) the error does not say that node 2 is not allowed: $(hook_error "$NH_RUN/hook.err")"
-	[ "$(cg_pages "$CG")" = "$before" ] || fail "a) pages changed: $before -> $(cg_pages "$CG")"
-	[ "$(cg_snapshot "$CG")" = "$files" ] || fail "a) cgroup files changed"
+	refused_unchanged a "memory-only node 2, allowed-nodes = 0-1" "node not allowed" \
+		"a node the admin does not allow" 'node 2 .*allowed' "node 2 is not allowed"
 
 	bad=$(node_memory 2 offline)
 	[ -z "$bad" ] || fail "the kernel refused to offline the memory of node 2: $bad"
 	! has_memory 2 || fail "node 2 still has memory after offlining its blocks"
 	note "node 2 offline: online nodes $(cat /sys/devices/system/node/online), with memory $(cat /sys/devices/system/node/has_memory)"
 	hook_conf "$conf" "$NH_RUN/hook.log"
+	refused_unchanged b "node 2 without memory" "node without memory" \
+		"a node without memory" 'node 2 .*memory' "node 2 has no memory"
+}
+
+# Runs the hook on $state with $conf and fails unless it exits 1 with one
+# error line matching PATTERN and leaves the pages ($before) and the cgroup
+# files ($files) as they were.
+refused_unchanged() { # PART NOTE OUTCOME-WHAT EXIT-WHAT PATTERN ERROR-WHAT
 	hook_run poststart "$BUNDLE" "$state" "$conf" "$NH_RUN/hook.err"
 	rc=$?
-	note "b) node 2 without memory: exit $rc: $(hook_lines "$NH_RUN/hook.err")"
-	check_outcome "$rc" "$NH_RUN/hook.err" "b) node without memory"
-	[ "$rc" = 1 ] || fail "b) exit status $rc for a node without memory, want 1"
-	grep -a ': error: ' "$NH_RUN/hook.err" | grep -q 'node 2 .*memory' ||
-		fail "b) the error does not say that node 2 has no memory: $(hook_error "$NH_RUN/hook.err")"
-	[ "$(cg_pages "$CG")" = "$before" ] || fail "b) pages changed: $before -> $(cg_pages "$CG")"
-	[ "$(cg_snapshot "$CG")" = "$files" ] || fail "b) cgroup files changed"
+	note "$1) $2: exit $rc: $(hook_lines "$NH_RUN/hook.err")"
+	check_outcome "$rc" "$NH_RUN/hook.err" "$1) $3"
+	[ "$rc" = 1 ] || fail "$1) exit status $rc for $4, want 1"
+	grep -a ': error: ' "$NH_RUN/hook.err" | grep -q "$5" ||
+		fail "$1) the error does not say that $6: $(hook_error "$NH_RUN/hook.err")"
+	[ "$(cg_pages "$CG")" = "$before" ] || fail "$1) pages changed: $before -> $(cg_pages "$CG")"
+	[ "$(cg_snapshot "$CG")" = "$files" ] || fail "$1) cgroup files changed"
 }
 
 # The hook is SIGKILLed (as a runtime does at its timeout) while it moves

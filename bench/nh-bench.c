@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nh-bench: the measuring tools of the benchmark suite (bench/README in
  * doc/benchmarks.md).  One static binary, used on the host and inside the
  * NUMA test VM:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The benchmark suite (make bench; doc/benchmarks.md): the hook against its
 # baselines, measured in the same run on the same workload.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # The benchmarks that run inside the NUMA test VM (busybox sh), sourced by
 # /nh/bench/init after the test bed's vm-lib.sh.  One function b_NAME per

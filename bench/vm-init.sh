@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # PID 1 of the benchmark VM (rdinit=/nh/bench/init; busybox sh).  The test
 # bed's initramfs with the bench files added: mounts what the kernel does
 # not, runs the benchmarks named by nh.bench= (functions b_NAME of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The container's cgroup: found from /proc/<pid>/cgroup, mapped to the
  * mounted hierarchy with libcgroup, its cpuset values read and written with
  * libcgroup, its processes (and those of every descendant cgroup) listed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parser for /proc/<pid>/cgroup. libcgroup 2.0.2 cannot read the cgroup v2
  * "0::/path" line, so this is ours; it never looks at the runtime's
  * cgroupsPath text. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One error idiom for every module: a function that fails returns a negative
  * value and fills an nh_error with the exit class, errno and one message
  * line; only the top of the program prints it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging: syslog with tag "oci-numa-hook" and the container's short id in
  * every line; the same lines on stderr and, if configured, appended to a log
  * file (runtimes send hook output to /dev/null, so syslog is the record). */

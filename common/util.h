@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef NH_UTIL_H
 #define NH_UTIL_H
 

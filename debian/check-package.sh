@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the Debian package: builds it with dpkg-buildpackage from a copy of
 # the distributed tree (make distdir), runs lintian, checks its contents,
 # installs it with dpkg -i, checks the installed files, then proves with podman

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared checks for the libFuzzer harnesses: every parser error must carry
  * an exit class of the contract and exactly one printable line, because the
  * hook prints err.msg as its single stderr/syslog line. */

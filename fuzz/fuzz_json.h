@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* For the harnesses of JSON readers: yajl's own view of a text, the
  * reference their oracles compare the parsers against. */
 #ifndef NH_FUZZ_JSON_H

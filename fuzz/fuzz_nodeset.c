@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the node-list parser, in both forms: what a user writes in an
  * annotation or the config ("u" + list; strict) and what the kernel writes
  * in cpuset.mems or sysfs ("k" + list for nodes, "c" + list for CPUs). */

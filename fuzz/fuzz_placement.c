@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the /proc/<pid>/numa_maps parser. */
 #include "config.h"
 

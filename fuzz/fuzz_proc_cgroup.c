@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the /proc/<pid>/cgroup parser (v1, v2 and hybrid layouts). */
 #include "config.h"
 

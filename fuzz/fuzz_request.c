@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the annotation -> request parser, with a state built from the input.
  *
  * Input starting with '{': an OCI state in JSON, parsed by nh_state_parse,

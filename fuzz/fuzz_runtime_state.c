@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the reader of a runtime's own state file: runc's state.json
  * ("init_process_pid") or crun's status file ("pid"), read by the operator
  * commands to find a container's process. */

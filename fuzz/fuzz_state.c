@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the OCI state parser (stdin of every hook run). */
 #include "config.h"
 

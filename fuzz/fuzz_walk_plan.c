@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the move_pages engine's plan: nh_walk_plan_parse over the texts of
  * /proc/<pid>/maps and /proc/<pid>/numa_maps.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Run the libFuzzer harnesses. Prints one result line per harness:
 #   PASS: fuzz/<harness> ... / FAIL: fuzz/<harness> — <why>
 # and exits non-zero if any harness failed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oci-numa-hook cdi-spec: a Container Device Interface spec whose devices
  * each add the hook, with a node set on its command line, at createRuntime
  * and poststart. Requesting a device (podman --device KIND=NAME,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The operator commands: status, migrate, validate, cdi-spec. Each returns an exit
  * status (enum nh_exit). */
 #ifndef NH_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One hook run: the OCI state on stdin in, the container's memory on the
  * requested nodes out. */
 #ifndef NH_HOOK_H

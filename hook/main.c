@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entry point: argument handling and dispatch only. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Moving the memory of every process of a cgroup tree: the part of a hook
  * run (and of the operator's migrate command) that walks the container's
  * processes, pins each one, checks it still belongs to the container, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Placing a cgroup's memory on a node set: the checks and the work shared by
  * a hook run and the operator's migrate command. */
 #ifndef NH_PLACE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the memory of every process of a cgroup tree is, per node: what
  * `status` prints and what `migrate` shows before and after. */
 #ifndef NH_SURVEY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Finding a running container for the operator commands: by id or unique id
  * prefix in the runtimes' state directories. */
 #ifndef NH_TARGET_H

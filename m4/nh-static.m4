@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 dnl NH_STATIC: the fully static build of the hook.
 dnl
 dnl Probes whether the hook's libraries link into a static executable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The move_pages(2) engine: a process's pages are queried and moved in
  * batches whose size adapts to keep each call under a time budget, so the
  * process stalls for milliseconds instead of the whole migration; ranges of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The migrate_pages(2) engine: one call per thread group. */
 #ifndef NH_MIGRATE_H
 #define NH_MIGRATE_H

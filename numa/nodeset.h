@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sets of NUMA nodes (and of CPUs) as bit masks, with the strict list
  * parser used for every node list a user or the kernel writes: "1", "0-3",
  * "0,2-3". */

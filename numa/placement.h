@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where a process's resident pages are, per node, from /proc/<pid>/numa_maps
  * (counts in base pages, as migrate_pages counts; huge pages count as their
  * size in base pages). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small worker pool: run fn(i) for every i below count on a few threads. */
 #ifndef NH_POOL_H
 #define NH_POOL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the machine has: nodes online, with memory, with CPUs, and which
  * nodes the hook itself may use (the kernel silently narrows a migration
  * target to the caller's cpuset). Read from sysfs and /proc; the root

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The admin configuration, oci-numa-hook.conf: "key = value" lines, "#"
  * comments. The admin always wins over annotations. */
 #ifndef NH_CONFIG_H

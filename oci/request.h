@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the container asks for, from its oci-numa-hook/ annotations, after
  * the admin's rules on which annotations may override the defaults. Node
  * lists are checked here for form only; the hook checks them against the

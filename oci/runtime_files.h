@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files of container runtimes that the operator commands read: a runtime's
  * own state file (to find a container's process) and hooks.d JSON (to
  * validate an installation). */

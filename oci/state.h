@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI state a runtime writes on a hook's stdin (runtime-spec "state"),
  * parsed into a plain struct. The only code besides oci/ that sees JSON is
  * none: this module and the hooks.d reader include yajl. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo, from a fresh Debian machine (run as root): installs what it
 # needs, builds the hook, boots a two-node NUMA VM (QEMU), starts a runc
 # container that fills 256 MiB on node 0, runs the hook as the runtime

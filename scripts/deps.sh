@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install, with apt-get, every Debian package the build and the named test
 # suites list (each suite keeps a `packages` file, one name per line).
 # Usage: scripts/deps.sh [SUITE-DIR...]   e.g. scripts/deps.sh tests/vm

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite, from a fresh Debian machine (run as root): installs
 # what it needs, builds with warnings as errors, and runs the unit and host
 # tests (also under ASan/UBSan), make distcheck, the hostile-input matrix,

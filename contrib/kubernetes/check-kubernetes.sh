@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the Kubernetes installer: the manifests (yamllint, an offline schema
 # check), the installer image built with podman (offline: FROM scratch), and
 # what it does to a node: run with a temporary directory as /host, with the
@@ -76,13 +77,15 @@ cleanup() {
 trap cleanup EXIT
 
 
-# The build context: the two static binaries, the template, the Containerfile.
+# The build context: the two static binaries, the template, the licences.
 build_image() {
 	local ctx=$T/context
 	mkdir -p "$ctx"
 	install -m 0755 "$HOOK" "$ctx/oci-numa-hook"
 	install -m 0755 "$INSTALLER" "$ctx/oci-numa-hook-install"
 	install -m 0644 "$SRCDIR/contrib/hooks.d/oci-numa-hook.json.in" "$ctx/oci-numa-hook.json.in"
+	install -m 0644 "$SRCDIR/LICENSE" "$SRCDIR/contrib/kubernetes/LGPL-2.1" \
+		"$SRCDIR/contrib/kubernetes/NOTICE" "$ctx/"
 	pm build --pull=never --network=none --build-arg "VERSION=$VERSION" \
 		-f "$K8S/Containerfile" -t "$TAG" "$ctx" >"$T/build.log" 2>&1
 }
@@ -122,7 +125,7 @@ if [ "$BUILD_ONLY" = no ]; then
 fi
 
 # ---- the image --------------------------------------------------------------------
-IMAGE_TESTS="image-build install-first install-again install-update sleep-terminates"
+IMAGE_TESTS="image-build image-licences install-first install-again install-update sleep-terminates"
 if [ "$(id -u)" != 0 ] || ! command -v podman >/dev/null; then
 	[ "$BUILD_ONLY" = yes ] && { echo "make image needs root and podman" >&2; exit 1; }
 	for t in $IMAGE_TESTS; do skip "$t" "needs root and podman"; done
@@ -145,6 +148,19 @@ layers=$(pm image inspect --format '{{len .RootFS.Layers}}' "$TAG")
 size=$(pm image inspect --format '{{.Size}}' "$TAG")
 pass image-build
 note "image $TAG: $layers layer(s), $size bytes"
+
+# The static hook carries LGPL-2.1 libraries: the image ships the licences
+# and the notice that says where their source is.
+lic_ok=yes
+if cid=$(pm create "$TAG" 2>"$T/create.err") && pm cp "$cid:/licenses" "$T/licenses" 2>"$T/cp.err"; then
+	for f in "$SRCDIR/LICENSE" "$K8S/LGPL-2.1" "$K8S/NOTICE"; do
+		cmp -s "$f" "$T/licenses/$(basename "$f")" || { lic_ok=no; fail image-licences "/licenses/$(basename "$f") is missing or differs"; }
+	done
+	[ "$lic_ok" = yes ] && pass image-licences
+else
+	fail image-licences "cannot read /licenses from the image: $(cat "$T/create.err" "$T/cp.err" | head -n 2 | tr '\n' ' ')"
+fi
+[ -n "${cid:-}" ] && pm rm -f "$cid" >/dev/null 2>&1
 
 HOST=$T/host
 BIN_DIR=/usr/libexec/oci/hooks.d

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Offline schema check of Kubernetes manifests.
 
 No validator for Kubernetes schemas (kubeconform, kubeval) is packaged for

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the static build of oci-numa-hook: it is static, and it runs with
 # no shared library and no /etc around it (copied alone into an empty
 # directory and run there with chroot).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oci-numa-hook-install: the entry point of the installer image.
  *
  * Copies the hook binary and its hooks.d files from the image onto the node

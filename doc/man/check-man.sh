@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The manual pages render without a warning (groff -ww, man --warnings) and
 # have a NAME line that whatis/apropos can index. TAP output, one case per
 # page and check. NH_SRCDIR: the source tree (default: relative to here).

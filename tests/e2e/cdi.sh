@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CDI: `oci-numa-hook cdi-spec` writes a Container Device Interface spec
 # whose devices add the hook with --nodes; podman --device KIND=NAME then
 # runs it with no hooks.d and no annotation. Prints PASS/FAIL lines.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end tests of oci-numa-hook under real container engines on this host:
 # podman (hooks.d matching), runc and crun (hooks listed in a bundle's config.json).
 #

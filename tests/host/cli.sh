@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The operator commands against a real cgroup and a workload: status,
 # migrate (dry run, real run, progress on a terminal), validate, and
 # finding a container by id in a runtime state directory.

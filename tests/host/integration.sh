@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Host integration tests: the built hook run as a runtime runs it, against
 # real cgroups and processes. The host may have a single NUMA node, so the
 # target here is node 0; real page movement is tested in the VM suite.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # TAP helpers and a disposable container-like cgroup for host tests.
 # shellcheck shell=bash
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A container stand-in: touches N MiB, starts T threads, writes its pid to a
  * ready file, then waits to be killed. */
 #include <pthread.h>

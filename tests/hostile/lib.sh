@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2034 # variables are used by the scripts sourcing this
 # Fixtures shared by matrix.sh and valgrind.sh (sourced; bash).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile-input matrix: runs the hook as a runtime would
 #   env -i oci-numa-hook hook poststart --config CFG < input
 # (empty environment, cwd a bundle-like directory) for every case of a table,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Valgrind memcheck of the hook on its main paths: no annotation, success on a
 # test cgroup (both engines, mems=set and keep), and each class of error (bad
 # stdin, bad annotation, node not online, admin refusal, bad config, process

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A throw-away podman for tests: its own containers.conf and vfs storage in
 # a temp dir (cgroupfs manager, file events, runc), a busybox root file
 # system, and a clean-up that removes what the run created and nothing else.

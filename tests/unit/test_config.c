@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oci/config: the admin configuration file. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numa/nodeset: the strict node-list parser (user and kernel format), the
  * formatter and the set operations. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numa/placement: pages per node from /proc/<pid>/numa_maps. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroup/proc_cgroup: /proc/<pid>/cgroup on v1, v2 and hybrid hosts. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oci/request: annotations -> request, under the admin's override rules. */
 #include "config.h"
 

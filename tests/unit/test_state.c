@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oci/state: the OCI state a runtime writes on the hook's stdin. */
 #include "config.h"
 

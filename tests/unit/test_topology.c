@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numa/topology against a fake sysfs and /proc tree made in a temporary
  * directory: nodes 0 and 1 with CPUs and memory, node 2 with memory only
  * (CPU-less, like CXL or HBM memory), node 3 possible but offline. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* common/util and common/error: the strict number parser, strip, quote,
  * bounded reads, and the error idiom. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the unit tests. Every row of a test table becomes one
  * cmocka test, so that each case is one counted TAP result under
  * `make check`; names are made safe for a TAP line. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Build the NUMA test VM: a Debian cloud kernel and an initramfs holding
 # busybox, runc, crun, numactl's migratepages, strace, the hook under test
 # and the static helpers of this directory.  Everything is cached under

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: build the test VM if needed, boot it with two NUMA nodes and
 # watch the hook move a runc container's 256 MiB from node 0 to node 1.
 #   demo.sh --cache DIR --hook PATH-TO-oci-numa-hook

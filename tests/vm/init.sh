@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # PID 1 of the NUMA test VM (busybox sh).  Mounts what the kernel does not,
 # runs the tests named on the kernel command line and powers off.
 #   nh.tests=NAME,NAME,...   tests to run, in order (functions t_NAME, '-' -> '_')

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nh-clock: print CLOCK_MONOTONIC in milliseconds (with microseconds), for
  * timing inside the test VM, whose busybox date has no %N. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nh-nocap: run a command without CAP_SYS_NICE.
  *
  *   nh-nocap CMD [ARG]...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nh-pages: on which NUMA node is every resident page of some processes?
  *
  * The truth for the VM tests, independent of the hook: for each pid it walks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nh-workload: a container workload whose memory the VM tests move.
  *
  * It maps and touches memory of three kinds, from several threads, then

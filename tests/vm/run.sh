@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Boot the NUMA test VM (qemu-system-x86_64 under TCG) once per topology,
 # run the tests of that group inside it and collect their result lines.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # The demo inside the 2-node VM: a runc container fills 256 MiB on node 0,
 # the hook runs as runc would run it at poststart, and a before/after table

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # Fault tests that run inside the NUMA test VM (group "faults", see run.sh):
 # what the hook does when the world changes under it.  One function t_NAME

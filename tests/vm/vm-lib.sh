@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # Helpers for the tests that run inside the NUMA test VM (busybox sh).
 # Sourced by /init and by each test's own shell.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # The static hook in the NUMA test VM (issue 7): oci-numa-hook-static,
 # staged by build.sh --hook-static without any library, run from a chroot

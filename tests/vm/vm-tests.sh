@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=sh
 # The tests that run inside the NUMA test VM.  One function t_NAME per test;
 # the host runner names them on the kernel command line (see run.sh).

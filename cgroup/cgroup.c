@@ -332,22 +332,34 @@ static int write_descendants(const nh_cgroup_t *cg, int dirfd, const char *rel, 
 	return r;
 }
 
-int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)
+int nh_cgroup_widen_mems(const nh_cgroup_t *cg, const nh_nodeset_t *add, nh_error_t *err)
 {
 	nh_nodeset_t now, wide;
 
-	if (!cg->v1)
-		return write_mems_at(cg, mems, err);
-	/* cgroup v1 refuses a parent's mems that leave out a child's: widen
-	 * the container to old and new, give every descendant the new set
-	 * from the top down, then narrow the container. (On v2 a child's
-	 * effective mems follow its parent's.) */
-	if (nh_cgroup_read_mems(cg, false, &now, err) < 0)
+	/* v2: an empty cpuset.mems means the parent's; the effective value is
+	 * what the kernel migrates from. */
+	if (nh_cgroup_read_mems(cg, !cg->v1, &now, err) < 0)
 		return -1;
-	nh_nodeset_or(&wide, &now, mems);
-	if (!nh_nodeset_equal(&wide, &now) && write_mems_at(cg, &wide, err) < 0)
+	nh_nodeset_or(&wide, &now, add);
+	if (nh_nodeset_equal(&wide, &now))
+		return 0;
+	return write_mems_at(cg, &wide, err);
+}
+
+int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)
+{
+	/* Widen to old and new, then narrow. The kernel migrates on a mems
+	 * change (v2 always, v1 with memory_migrate) with do_migrate_pages()
+	 * from the old to the new set, and between sets of equal size it maps
+	 * node to node by position: 0-1 -> 1-2 would move the pages on node 1
+	 * to node 2 although node 1 stays allowed. A narrowing write from old
+	 * and new leaves the nodes it keeps alone. Widening also keeps a v1
+	 * parent's mems a superset of its children's: every descendant gets
+	 * the new set from the top down before the container is narrowed (on
+	 * v2 a child's effective mems follow its parent's). */
+	if (nh_cgroup_widen_mems(cg, mems, err) < 0)
 		return -1;
-	if (write_descendants(cg, cg->dirfd, "", 0, mems, err) < 0)
+	if (cg->v1 && write_descendants(cg, cg->dirfd, "", 0, mems, err) < 0)
 		return -1;
 	return write_mems_at(cg, mems, err);
 }

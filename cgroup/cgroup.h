@@ -34,8 +34,12 @@ int nh_cgroup_read_mems(const nh_cgroup_t *cg, bool effective, nh_nodeset_t *out
 int nh_cgroup_read_cpus(const nh_cgroup_t *cg, nh_cpuset_t *out, nh_error_t *err);
 /* The effective mems of the parent cgroup: the most the container may get. */
 int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_error_t *err);
-/* Write cpuset.mems and read it back. */
+/* Write cpuset.mems (old and new first, then new; v1: the descendants
+ * too) and read it back. */
 int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err);
+/* cpuset.mems = its (v2: effective) value and add, which migrates
+ * nothing; nothing is written when add is already in it. */
+int nh_cgroup_widen_mems(const nh_cgroup_t *cg, const nh_nodeset_t *add, nh_error_t *err);
 /* v1 only: cpuset.memory_migrate = 1. */
 int nh_cgroup_enable_memory_migrate(const nh_cgroup_t *cg, nh_error_t *err);
 

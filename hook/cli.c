@@ -292,6 +292,31 @@ static int build_request(const struct args *a, nh_config_t *cfg, nh_place_t *p, 
 	return nh_request_parse(&st, cfg, &p->req, err);
 }
 
+/* What migrate would do, in the words of its summary line. */
+static void print_dry_run(const nh_place_t *p, const nh_survey_t *before, uint64_t pages)
+{
+	char t[NH_NODESET_STR_MAX], f[NH_NODESET_STR_MAX], m[NH_NODESET_STR_MAX];
+	nh_nodeset_t stay;
+
+	if (nh_nodeset_empty(&p->from))
+		printf("\ndry run: nothing would move (no node with memory besides the target %s)",
+		       FMT(&p->target, t));
+	else
+		printf("\ndry run: would move %llu pages (%.1f MiB) of %zu processes from node %s to "
+		       "node %s",
+		       (unsigned long long)pages, MIB(pages), before->n_procs, FMT(&p->from, f),
+		       FMT(&p->target, t));
+	if (p->req.mems != NH_MEMS_SET) {
+		printf("; cpuset.mems kept\n");
+		return;
+	}
+	printf("; cpuset.mems would be set to %s", FMT(&p->mems, m));
+	nh_nodeset_andnot(&stay, &p->mems, &p->target);
+	if (!nh_nodeset_empty(&stay))
+		printf(" (node %s stays: --from leaves its pages there)", FMT(&stay, f));
+	printf("\n");
+}
+
 static int migrate_run(struct args *a)
 {
 	char t[NH_NODESET_STR_MAX], f[NH_NODESET_STR_MAX], what[256];
@@ -318,11 +343,7 @@ static int migrate_run(struct args *a)
 	nh_survey_print_table(&before, stdout);
 	pr.total = nh_survey_sum(&before, &p.from);
 	if (a->dry_run) {
-		printf("\ndry run: would move %llu pages (%.1f MiB) of %zu processes from node %s to "
-		       "node %s; cpuset.mems %s\n",
-		       (unsigned long long)pr.total, MIB(pr.total), before.n_procs, FMT(&p.from, f),
-		       FMT(&p.target, t),
-		       p.req.mems == NH_MEMS_SET ? "would be set to the target" : "kept");
+		print_dry_run(&p, &before, pr.total);
 		goto out;
 	}
 	fflush(stdout);
@@ -343,7 +364,7 @@ static int migrate_run(struct args *a)
 	printf("\nmigrate: moved %llu pages (%.1f MiB) of %u processes from node %s to node %s in "
 	       "%llu ms (%.1f MiB/s, engine %s, longest call %.1f ms); not moved %llu\n",
 	       (unsigned long long)p.stats.moved, MIB(p.stats.moved), p.stats.processes,
-	       FMT(&p.from, f), FMT(&p.target, t), (unsigned long long)ms,
+	       nh_nodeset_name(&p.from, f, sizeof(f)), FMT(&p.target, t), (unsigned long long)ms,
 	       ms ? MIB(p.stats.moved) * 1000.0 / (double)ms : 0.0, nh_engine_name(p.req.engine),
 	       (double)p.stats.max_call_us / 1000.0, (unsigned long long)p.stats.not_moved);
 	if (p.stats.budget_hit)

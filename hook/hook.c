@@ -124,7 +124,7 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 	nh_error_clear(err);
 	nh_info("summary stage=%s cgroup=%s nodes=%s from=%s processes=%u moved=%llu "
 		"not_moved=%llu mems=%s cpuset.mems=%s engine=%s max_call_us=%llu ms=%llu",
-		opts->stage, p.cg.path, FMT(&p.target, t), FMT(&p.from, f), p.stats.processes,
+		opts->stage, p.cg.path, FMT(&p.target, t), nh_nodeset_name(&p.from, f, sizeof(f)), p.stats.processes,
 		(unsigned long long)p.stats.moved, (unsigned long long)p.stats.not_moved,
 		nh_mems_mode_name(p.req.mems), p.cg.has_cpuset ? FMT(&mems_now, m) : "-",
 		nh_engine_name(p.req.engine), (unsigned long long)p.stats.max_call_us,

@@ -124,7 +124,7 @@ static int check_reachable(nh_place_t *r, nh_error_t *err)
 	    r->cg.has_cpuset) {
 		nh_nodeset_t mems;
 
-		if (nh_cgroup_read_mems(&r->cg, false, &mems, err) < 0)
+		if (nh_cgroup_read_mems(&r->cg, true, &mems, err) < 0)
 			return -1;
 		nh_nodeset_andnot(&outside, &r->target, &mems);
 		if (!nh_nodeset_empty(&outside))
@@ -180,13 +180,31 @@ int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err)
 	return nh_cgroup_open_path(path, &p->cg, err);
 }
 
+/* What cpuset.mems becomes with mems=set: the target; with an explicit
+ * from, also the nodes of the container's effective mems that from leaves
+ * alone, so that their pages are not moved by the kernel when it is
+ * written (v2 always, v1 with memory_migrate): from keeps its promise. */
+static int resolve_mems(nh_place_t *p, nh_error_t *err)
+{
+	nh_nodeset_t eff;
+
+	p->mems = p->target;
+	if (!p->req.has_from || p->req.mems != NH_MEMS_SET)
+		return 0;
+	if (nh_cgroup_read_mems(&p->cg, true, &eff, err) < 0)
+		return -1;
+	nh_nodeset_andnot(&eff, &eff, &p->from);
+	nh_nodeset_or(&p->mems, &p->mems, &eff);
+	return 0;
+}
+
 int nh_place_resolve(nh_place_t *p, nh_error_t *err)
 {
 	if (p->req.nodes_kind == NH_NODES_AUTO && resolve_target(p, err) < 0)
 		return -1;
-	if (resolve_from(p, err) < 0)
+	if (resolve_from(p, err) < 0 || check_reachable(p, err) < 0)
 		return -1;
-	return check_reachable(p, err);
+	return resolve_mems(p, err);
 }
 
 /* move_pages refuses target nodes outside the task's cpuset, even for root:
@@ -197,16 +215,9 @@ int nh_place_resolve(nh_place_t *p, nh_error_t *err)
  * refused by nh_place_resolve(). */
 static int widen_mems(nh_place_t *p, nh_error_t *err)
 {
-	nh_nodeset_t orig, wide;
-
 	if (p->req.engine != NH_ENGINE_MOVE_PAGES || !p->cg.has_cpuset)
 		return 0;
-	if (nh_cgroup_read_mems(&p->cg, false, &orig, err) < 0)
-		return -1;
-	if (nh_nodeset_subset(&p->target, &orig))
-		return 0;
-	nh_nodeset_or(&wide, &orig, &p->target);
-	return nh_cgroup_write_mems(&p->cg, &wide, err);
+	return nh_cgroup_widen_mems(&p->cg, &p->target, err);
 }
 
 int nh_place_run(nh_place_t *p, nh_error_t *err)
@@ -244,7 +255,7 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 	if (p->stats.budget_hit || p->req.mems == NH_MEMS_KEEP)
 		return 0;
 	if (nh_cgroup_enable_memory_migrate(&p->cg, err) < 0 ||
-	    nh_cgroup_write_mems(&p->cg, &p->target, err) < 0)
+	    nh_cgroup_write_mems(&p->cg, &p->mems, err) < 0)
 		return -1;
 	if (nh_nodeset_empty(&p->from))
 		return 0;

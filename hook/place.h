@@ -29,6 +29,7 @@ typedef struct nh_place {
 	nh_cgroup_t cg;
 	nh_nodeset_t target;
 	nh_nodeset_t from;
+	nh_nodeset_t mems; /* what cpuset.mems becomes with mems=set */
 	nh_move_stats_t stats;
 } nh_place_t;
 
@@ -42,7 +43,7 @@ int nh_place_check_request(nh_place_t *p, nh_error_t *err);
 int nh_place_open_pid(nh_place_t *p, pid_t pid, nh_error_t *err);
 int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err);
 /* The rest of the checks: auto, the source set, what the kernel and the
- * parent cgroup allow. */
+ * parent cgroup allow; and the cpuset.mems to write. */
 int nh_place_resolve(nh_place_t *p, nh_error_t *err);
 /* Move, write cpuset.mems (mems=set), sweep. Fills p->stats. */
 int nh_place_run(nh_place_t *p, nh_error_t *err);

@@ -227,3 +227,12 @@ const char *nh_nodeset_format(const nh_nodeset_t *s, char *buf, size_t size)
 	}
 	return buf;
 }
+
+const char *nh_nodeset_name(const nh_nodeset_t *s, char *buf, size_t size)
+{
+	if (nh_nodeset_empty(s)) {
+		snprintf(buf, size, "none");
+		return buf;
+	}
+	return nh_nodeset_format(s, buf, size);
+}

@@ -67,5 +67,7 @@ bool nh_cpuset_intersects(const nh_cpuset_t *a, const nh_cpuset_t *b);
  * not fit ends in "...". */
 const char *nh_nodeset_format(const nh_nodeset_t *s, char *buf, size_t size);
 #define NH_NODESET_STR_MAX 4200
+/* The same, but "none" for the empty set: for messages people read. */
+const char *nh_nodeset_name(const nh_nodeset_t *s, char *buf, size_t size);
 
 #endif

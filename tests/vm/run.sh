@@ -15,6 +15,7 @@
 #   two   2 nodes x 512 MiB, one CPU each
 #   four  4 nodes x 512 MiB: nodes 0-2 one CPU each, node 3 memory-only
 #   v1    like two, with cgroup v1 hierarchies instead of cgroup v2
+#   v1-four  like four, with cgroup v1 hierarchies
 #   faults 2 nodes x 1 GiB with one CPU each, node 2 memory-only (a 256 MiB
 #         pc-dimm, offline at boot): faults (vm-faults.sh)
 #   load  like faults: NH_VM_LOAD (50) runc containers started at once, with
@@ -83,8 +84,9 @@ fi
 group_tests() {
 	case $1 in
 	two) echo "migratepages runc-start runc-migrate thp-file thp-file-move-pages crun-start fail-safe v2-write-order move-pages-engine time-budget cli-status-migrate restricted-caller static-hook" ;;
-	four) echo "from-to-relative from-to-relative-move-pages from-subset memory-only auto" ;;
+	four) echo "from-to-relative from-to-relative-move-pages from-subset from-set memory-only auto" ;;
 	v1) echo "v1-start v1-migrate v1-write-order" ;;
+	v1-four) echo "v1-from-set" ;;
 	faults) echo "target-exits all-exit cgroup-removed no-sys-nice node-offline hook-sigkill" ;;
 	load) echo "runc-load" ;;
 	perf) echo "perf-compare" ;;  # not run by default: measurements only
@@ -95,7 +97,7 @@ group_tests() {
 # Kernel command line words of a group besides the test list.
 group_append() {
 	case $1 in
-	v1) echo "nh.cgroup=v1" ;;
+	v1 | v1-four) echo "nh.cgroup=v1" ;;
 	load) echo "nh.load=${NH_VM_LOAD:-50}" ;; # containers started at once by runc-load
 	esac
 }
@@ -110,7 +112,7 @@ topology() {
 			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
 		done
 		;;
-	four)
+	four | v1-four)
 		cpus=3 nodes=4
 		for n in 0 1 2; do
 			node_args+=(-object "memory-backend-ram,id=m$n,size=512M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
@@ -210,7 +212,7 @@ if [ "$demo" = 1 ]; then
 	exit 1
 fi
 
-[ ${#groups[@]} -gt 0 ] || groups=(two four v1 faults) # "load" runs on request: it takes minutes
+[ ${#groups[@]} -gt 0 ] || groups=(two four v1 v1-four faults) # "load" runs on request: it takes minutes
 pass=0 failed=0 skipped=0
 for group in "${groups[@]}"; do
 	tests=$(group_tests "$group") || { echo "run.sh: unknown group $group" >&2; exit 2; }

@@ -202,6 +202,68 @@ t_from_subset() {
 	[ "$(cat "$CG/cpuset.mems")" = 0-1 ] || fail "mems=keep changed cpuset.mems to '$(cat "$CG/cpuset.mems")'"
 }
 
+# from=0 nodes=2 with the default mems=set, on cgroup v2 (group four) and v1
+# (group v1-four): `from` keeps its promise. Pages interleaved over 0 and 1;
+# the node-0 pages go to 2, the node-1 pages stay on 1, and cpuset.mems
+# becomes 1-2 (the nodes of the old mems that from leaves alone, and the
+# target): writing just 2 would have the kernel move the node-1 pages too.
+# The operator's migrate keeps the same promise, and its dry run says so:
+# `migrate --from 2 --to 0` brings the node-2 pages back to 0 and leaves the
+# node-1 pages where they are. Last, the kernel's own path for the record:
+# a plain write of 1-2 over 0-1 (equal sizes) maps node to node by
+# position, and moves the node-1 pages to node 2.
+t_from_set() {
+	need_hook
+	conf=$NH_RUN/hook.conf
+	hook_conf "$conf" "$NH_RUN/hook.log"
+	C_MEMS=0-1
+	C_ANNOT='"oci-numa-hook/nodes": "2", "oci-numa-hook/from": "0"'
+	container_up runc fromset --anon 64 --threads 2 --interleave 0,1
+	[ "$NH_CGV" != 1 ] || [ "$(cat "$CG/cpuset.memory_migrate")" = 0 ] ||
+		fail "a fresh v1 cpuset has memory_migrate set: the test would not show the hook's doing"
+	before=$(cg_pages "$CG")
+	b0=$(field N0 "$before")
+	b1=$(field N1 "$before")
+	all=$(field pages "$before")
+	note "before: $before"
+	if [ "$b0" -lt $((all / 4)) ] || [ "$b1" -lt $((all / 4)) ]; then
+		fail "interleave did not spread pages over 0 and 1: $before"
+	fi
+	hook_run poststart "$BUNDLE" "$(runc --root /run/runc state fromset)" "$conf" "$NH_RUN/hook.err" ||
+		fail "hook failed: $(hook_error "$NH_RUN/hook.err")"
+	after=$(cg_pages "$CG")
+	note "after the hook: $after; cpuset.mems=$(cat "$CG/cpuset.mems"); $(summary_of "$NH_RUN/hook.err")"
+	[ "$(field N0 "$after")" = 0 ] || fail "pages left on node 0: $after"
+	near "$(field N2 "$after")" "$b0" "$all" || fail "node 2 has $(field N2 "$after") pages, node 0 had $b0"
+	near "$(field N1 "$after")" "$b1" "$all" || fail "node-1 pages moved although from=0: $b1 before, $(field N1 "$after") after"
+	[ "$(cat "$CG/cpuset.mems")" = 1-2 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 1-2"
+	[ "$NH_CGV" != 1 ] || [ "$(cat "$CG/cpuset.memory_migrate")" = 1 ] || fail "memory_migrate was not turned on"
+
+	"$NH_HOOK" migrate fromset --to 0 --from 2 --dry-run >"$NH_RUN/dry.txt" 2>&1 ||
+		fail "migrate --dry-run failed: $(cat "$NH_RUN/dry.txt")"
+	note "$(grep -a '^dry run' "$NH_RUN/dry.txt")"
+	grep -aq '^dry run: would move [0-9]* pages .* from node 2 to node 0; cpuset.mems would be set to 0-1 (node 1 stays' "$NH_RUN/dry.txt" ||
+		fail "the dry run does not say that node 1 stays: $(grep -a '^dry run' "$NH_RUN/dry.txt")"
+	[ "$(cg_pages "$CG")" = "$after" ] || fail "the dry run moved pages"
+	[ "$(cat "$CG/cpuset.mems")" = 1-2 ] || fail "the dry run changed cpuset.mems to $(cat "$CG/cpuset.mems")"
+	"$NH_HOOK" migrate fromset --to 0 --from 2 >"$NH_RUN/migrate.txt" 2>&1 ||
+		fail "migrate failed: $(cat "$NH_RUN/migrate.txt")"
+	back=$(cg_pages "$CG")
+	note "after migrate --from 2 --to 0: $back; cpuset.mems=$(cat "$CG/cpuset.mems")"
+	[ "$(field N2 "$back")" = 0 ] || fail "pages left on node 2: $back"
+	near "$(field N0 "$back")" "$b0" "$all" || fail "node 0 has $(field N0 "$back") pages, node 2 had $(field N2 "$after")"
+	near "$(field N1 "$back")" "$b1" "$all" || fail "node-1 pages moved although --from 2: $b1 before, $(field N1 "$back") after"
+	[ "$(cat "$CG/cpuset.mems")" = 0-1 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 0-1"
+
+	# The kernel's path, for the record (no assertion on the kernel).
+	echo 1-2 >"$CG/cpuset.mems" || fail "cannot write cpuset.mems 1-2"
+	note "a plain write of cpuset.mems 0-1 -> 1-2 by the kernel: $(cg_pages "$CG")"
+}
+t_v1_from_set() {
+	[ "$NH_CGV" = 1 ] || fail "the VM does not run cgroup v1"
+	t_from_set
+}
+
 # A memory-only node (no CPUs) as the target.
 t_memory_only() {
 	need_hook

@@ -123,7 +123,7 @@ static int read_proc_cgroup(int proc_dirfd, nh_proc_cgroup_t *pc, nh_error_t *er
 	return nh_proc_cgroup_parse(text, len, pc, err);
 }
 
-int nh_cgroup_of_process(int proc_dirfd, pid_t pid, nh_cgroup_t *cg, nh_error_t *err)
+int nh_cgroup_of_process(int proc_dirfd, pid_t pid, bool any, nh_cgroup_t *cg, nh_error_t *err)
 {
 	_cleanup_close_ int self_fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	nh_proc_cgroup_t pc = { 0 }, self = { 0 };
@@ -137,17 +137,24 @@ int nh_cgroup_of_process(int proc_dirfd, pid_t pid, nh_cgroup_t *cg, nh_error_t 
 		return nh_prefix(err, "process %d", (int)pid);
 	path = nh_proc_cgroup_cpuset_path(&pc, &v1);
 	if (strcmp(path, "/") == 0) {
-		nh_fail(err, NH_EXIT_INVALID, 0,
-			"process %d is in the root cgroup, not in a container cgroup", (int)pid);
-		goto out;
+		cg->shared = true;
+		if (!any) {
+			nh_fail(err, NH_EXIT_INVALID, 0,
+				"process %d is in the root cgroup, not in a container cgroup", (int)pid);
+			goto out;
+		}
 	}
 	if (self_fd >= 0 && read_proc_cgroup(self_fd, &self, err) == 0) {
 		self_path = nh_proc_cgroup_cpuset_path(&self, &self_v1);
 		if (self_v1 == v1 && strcmp(self_path, path) == 0) {
-			nh_fail(err, NH_EXIT_INVALID, 0,
-				"process %d is in the hook's own cgroup %s, not in a container cgroup",
-				(int)pid, path);
-			goto out;
+			cg->shared = true;
+			if (!any) {
+				nh_fail(err, NH_EXIT_INVALID, 0,
+					"process %d is in the hook's own cgroup %s, not in a container "
+					"cgroup",
+					(int)pid, path);
+				goto out;
+			}
 		}
 	}
 	nh_error_clear(err);
@@ -176,7 +183,7 @@ int nh_cgroup_open_path(const char *path, nh_cgroup_t *cg, nh_error_t *err)
 		return nh_fail(err, NH_EXIT_INVALID, 0,
 			       "cgroup path \"%s\" must be absolute, without \".\", \"..\" or empty "
 			       "components",
-			       nh_quote(path, strlen(path), 0));
+			       nh_quote_whole(path, 0));
 	if (init_libcgroup(err) < 0)
 		return -1;
 	/* The cpuset hierarchy on v1 and hybrid hosts, else the unified one. */
@@ -378,6 +385,25 @@ static int write_mems_at(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_err
 		return nh_fail(err, NH_EXIT_SYSTEM, 0,
 			       "cpuset.mems of cgroup %s reads \"%s\" after writing \"%s\"", cg->path,
 			       nh_nodeset_format(&now, got, sizeof(got)), want);
+	return 0;
+}
+
+int nh_cgroup_read_numa_stat(const nh_cgroup_t *cg, nh_numa_stat_t *st, nh_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (cg->v1)
+		return 1;
+	r = nh_read_file_at(cg->dirfd, "memory.numa_stat", 1024 * 1024, &text, &len);
+	if (r == -ENOENT)
+		return 1;
+	if (r < 0)
+		return nh_fail(err, NH_EXIT_SYSTEM, -r, "cannot read memory.numa_stat of cgroup %s",
+			       cg->path);
+	if (nh_numa_stat_parse(text, len, st, err) < 0)
+		return nh_prefix(err, "cgroup %s", cg->path);
 	return 0;
 }
 

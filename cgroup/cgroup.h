@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "numa/nodeset.h"
+#include "numa/placement.h"
 
 typedef struct nh_cgroup {
 	bool v1;     /* the cpuset v1 hierarchy (else cgroup v2) */
@@ -19,11 +20,13 @@ typedef struct nh_cgroup {
 	char *path;  /* the cgroup, relative to the mount, starting with "/" */
 	int dirfd;   /* the cgroup directory */
 	bool has_cpuset; /* the cpuset files exist in the cgroup */
+	bool shared;     /* the root or the caller's own cgroup: no container's */
 } nh_cgroup_t;
 
 /* Find the cgroup of pid, whose /proc directory is open as proc_dirfd.
- * Refuses the root cgroup and the caller's own cgroup. */
-int nh_cgroup_of_process(int proc_dirfd, pid_t pid, nh_cgroup_t *cg, nh_error_t *err);
+ * Refuses the root cgroup and the caller's own cgroup, unless any is set
+ * (for reading): then cg->shared says it is one of them. */
+int nh_cgroup_of_process(int proc_dirfd, pid_t pid, bool any, nh_cgroup_t *cg, nh_error_t *err);
 /* Open a cgroup given as a path below the cpuset (or v2) hierarchy, for
  * operators who name it directly. */
 int nh_cgroup_open_path(const char *path, nh_cgroup_t *cg, nh_error_t *err);
@@ -40,6 +43,9 @@ int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_err
 /* cpuset.mems = its (v2: effective) value and add, which migrates
  * nothing; nothing is written when add is already in it. */
 int nh_cgroup_widen_mems(const nh_cgroup_t *cg, const nh_nodeset_t *add, nh_error_t *err);
+/* cgroup v2's memory.numa_stat of the cgroup: 0 and st filled; 1 when there
+ * is none (cgroup v1, or no memory controller); -1 on error. */
+int nh_cgroup_read_numa_stat(const nh_cgroup_t *cg, nh_numa_stat_t *st, nh_error_t *err);
 /* v1 only: cpuset.memory_migrate = 1. */
 int nh_cgroup_enable_memory_migrate(const nh_cgroup_t *cg, nh_error_t *err);
 

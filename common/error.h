@@ -14,7 +14,7 @@ enum nh_exit {
 	NH_EXIT_SYSTEM = 2,  /* the system refused or the work is incomplete */
 };
 
-#define NH_ERROR_MSG_MAX 512
+#define NH_ERROR_MSG_MAX 8192
 
 typedef struct nh_error {
 	int status; /* enum nh_exit; 0 while no error is set */

@@ -53,7 +53,7 @@ bool nh_log_level_parse(const char *s, enum nh_log_level *out)
 
 void nh_log(enum nh_log_level level, const char *fmt, ...)
 {
-	char msg[1024], line[1200];
+	char msg[NH_ERROR_MSG_MAX], line[NH_ERROR_MSG_MAX + 128];
 	va_list ap;
 	int n;
 
@@ -75,8 +75,10 @@ void nh_log(enum nh_log_level level, const char *fmt, ...)
 		     level_names[level], msg);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(line))
+	if ((size_t)n >= sizeof(line)) { /* still one line */
 		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	if (nh_log_state.to_stderr)
 		(void)!write(STDERR_FILENO, line, (size_t)n);
 	if (nh_log_state.file) {

@@ -84,6 +84,11 @@ uint64_t nh_now_ms(void);
 /* Shorten s for an error message: at most max bytes, control and non-ASCII
  * bytes escaped, "..." when cut. Returns a static buffer per slot (0..3). */
 const char *nh_quote(const char *s, size_t len, int slot);
+/* The same for a name an operator must be able to copy (a path, an id):
+ * escaped but whole, up to NH_QUOTE_WHOLE_MAX bytes (PATH_MAX). Not for
+ * hostile input, which nh_quote() keeps short. */
+#define NH_QUOTE_WHOLE_MAX 4096
+const char *nh_quote_whole(const char *s, int slot);
 
 
 

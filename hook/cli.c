@@ -13,7 +13,8 @@
 #include "hook/cli.h"
 #include "hook/place.h"
 #include "hook/survey.h"
-#include "hook/target.h"
+#include "hook/containers.h"
+#include "hook/overview.h"
 #include "oci/config.h"
 #include "oci/request.h"
 #include "oci/runtime_files.h"
@@ -23,11 +24,14 @@
 
 /* The container a command works on. */
 struct target {
-	const char *id_prefix;
+	const char *id_prefix; /* an id, unique id prefix or name */
+	const char *pod;       /* NAMESPACE/NAME */
+	const char *container; /* with pod */
 	const char *cgroup;
 	const char *root;
 	pid_t pid;
-	char *id; /* full id when found by id */
+	char *id;    /* full id when found by id, name or pod */
+	char *label; /* pod/container or name, when known */
 };
 
 static int fail(nh_error_t *err)
@@ -53,30 +57,70 @@ static int parse_pid_arg(const char *s, pid_t *pid)
 	return 0;
 }
 
-/* Exactly one of ID, --pid, --cgroup. */
+/* Exactly one of ID, --pod, --pid, --cgroup. */
 static int check_target(const char *cmd, struct target *t)
 {
-	int given = (t->id_prefix != NULL) + (t->pid > 0) + (t->cgroup != NULL);
+	int given = (t->id_prefix != NULL) + (t->pid > 0) + (t->cgroup != NULL) + (t->pod != NULL);
 
+	if (t->container && !t->pod)
+		return usage_error(cmd, "--container needs --pod NAMESPACE/NAME", NULL);
 	if (given == 0)
-		return usage_error(cmd, "missing TARGET (a container id, --pid PID or --cgroup PATH)",
+		return usage_error(cmd,
+				   "missing TARGET (a container id or name, --pod NAMESPACE/NAME, "
+				   "--pid PID or --cgroup PATH)",
 				   NULL);
 	if (given > 1)
-		return usage_error(cmd, "give one TARGET: a container id, --pid PID or --cgroup PATH",
+		return usage_error(cmd,
+				   "give one TARGET: a container id or name, --pod, --pid or "
+				   "--cgroup",
 				   NULL);
 	return 0;
 }
 
-static int open_target(nh_place_t *p, struct target *t, nh_error_t *err)
+/* A container named by id, name or pod: its full id and process. */
+static int find_container(struct target *t, nh_error_t *err)
+{
+	nh_containers_t l;
+	nh_container_t *c;
+	char label[512];
+	int r;
+
+	if (nh_containers_list(t->root, &l, err) < 0)
+		return -1;
+	r = t->pod ? nh_containers_find_pod(&l, t->pod, t->container, &c, err) :
+		     nh_containers_find(&l, t->id_prefix, &c, err);
+	if (r == 0) {
+		const char *known = nh_container_label(c, label, sizeof(label));
+
+		t->id = strdup(c->id);
+		t->label = known ? strdup(known) : NULL;
+		t->pid = c->pid;
+		if (!t->id || (known && !t->label))
+			r = nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "container");
+	}
+	nh_containers_free(&l);
+	if (r == 0)
+		nh_log_set_id(t->id);
+	return r;
+}
+
+/* any: a process outside a container cgroup too (status reads only). */
+static int open_target(nh_place_t *p, struct target *t, bool any, nh_error_t *err)
 {
 	if (t->cgroup)
 		return nh_place_open_cgroup(p, t->cgroup, err);
-	if (t->id_prefix) {
-		if (nh_target_find(t->root, t->id_prefix, &t->id, &t->pid, err) < 0)
+	if (t->id_prefix || t->pod) {
+		if (find_container(t, err) < 0 || nh_place_open_pid(p, t->pid, false, err) < 0)
 			return -1;
-		nh_log_set_id(t->id);
+		return nh_place_check_identity(p, t->id, t->pid, err);
 	}
-	return nh_place_open_pid(p, t->pid, err);
+	return nh_place_open_pid(p, t->pid, any, err);
+}
+
+static void target_free(struct target *t)
+{
+	free(t->id);
+	free(t->label);
 }
 
 static void print_header(const nh_place_t *p, const struct target *t, FILE *out)
@@ -86,8 +130,10 @@ static void print_header(const nh_place_t *p, const struct target *t, FILE *out)
 	nh_error_t err = { 0 };
 
 	if (t->id)
-		fprintf(out, "container %s\n", t->id);
-	fprintf(out, "cgroup    %s (%s)\n", p->cg.path, p->cg.v1 ? "cgroup v1 cpuset" : "cgroup v2");
+		fprintf(out, "container %s%s%s%s\n", t->id, t->label ? " (" : "",
+			t->label ? nh_quote_whole(t->label, 0) : "", t->label ? ")" : "");
+	fprintf(out, "cgroup    %s (%s%s)\n", p->cg.path, p->cg.v1 ? "cgroup v1 cpuset" : "cgroup v2",
+		p->cg.shared ? "; not a container cgroup: this process only" : "");
 	if (p->cg.has_cpuset && nh_cgroup_read_mems(&p->cg, false, &mems, &err) == 0 &&
 	    nh_cgroup_read_mems(&p->cg, true, &eff, &err) == 0)
 		fprintf(out, "cpuset.mems %s (effective %s)\n", FMT(&mems, m)[0] ? m : "(empty)",
@@ -96,18 +142,26 @@ static void print_header(const nh_place_t *p, const struct target *t, FILE *out)
 		fprintf(out, "cpuset.mems - (no cpuset controller)\n");
 }
 
-static int cmd_status_run(struct target *t, bool json)
+/* A process outside any container is shown alone, like numastat -p: its
+ * cgroup (the root, or the caller's own) holds the whole host. */
+static int survey_target(const nh_place_t *p, const struct target *t, nh_survey_t *s,
+			 nh_error_t *err)
 {
-	nh_config_t cfg;
+	if (p->cg.shared)
+		return nh_survey_collect_pid(&p->cg, t->pid, &p->topo.has_memory, s, err);
+	return nh_survey_collect(&p->cg, &p->topo.has_memory, s, err);
+}
+
+static int cmd_status_run(struct target *t, const nh_config_t *cfg, bool json)
+{
 	nh_place_t p;
 	nh_survey_t s;
 	nh_error_t err = { 0 };
 	int r;
 
-	nh_config_defaults(&cfg);
-	nh_place_init(&p, &cfg);
-	if (nh_topology_read(p.sysfs_root, &p.topo, &err) < 0 || open_target(&p, t, &err) < 0 ||
-	    nh_survey_collect(&p.cg, &p.topo.has_memory, &s, &err) < 0) {
+	nh_place_init(&p, cfg);
+	if (nh_topology_read(p.sysfs_root, &p.topo, &err) < 0 || open_target(&p, t, true, &err) < 0 ||
+	    survey_target(&p, t, &s, &err) < 0) {
 		nh_place_close(&p);
 		return fail(&err);
 	}
@@ -122,6 +176,12 @@ static int cmd_status_run(struct target *t, bool json)
 			nh_json_string(stdout, t->id);
 		else
 			printf("null");
+		printf(",\"name\":");
+		if (t->label)
+			nh_json_string(stdout, t->label);
+		else
+			printf("null");
+		printf(",\"container_cgroup\":%s", p.cg.shared ? "false" : "true");
 		printf(",\"cgroup\":");
 		nh_json_string(stdout, p.cg.path);
 		printf(",\"cgroup_version\":%d,\"cpuset_mems\":", p.cg.v1 ? 1 : 2);
@@ -144,7 +204,8 @@ static int cmd_status_run(struct target *t, bool json)
 }
 
 enum { OPT_PID = 256, OPT_CGROUP, OPT_ROOT, OPT_JSON, OPT_TO, OPT_FROM, OPT_MEMS, OPT_DRY_RUN,
-       OPT_CONFIG, OPT_HOOKS_JSON, OPT_ENGINE, OPT_RATE };
+       OPT_CONFIG, OPT_HOOKS_JSON, OPT_ENGINE, OPT_RATE, OPT_POD, OPT_CONTAINER, OPT_ALL,
+       OPT_PROMETHEUS };
 
 static const struct option target_options[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
@@ -159,12 +220,16 @@ static const struct option target_options[] = {
 	{ "hooks-json", required_argument, NULL, OPT_HOOKS_JSON },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "pod", required_argument, NULL, OPT_POD },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	struct target target;
-	bool json, dry_run;
+	bool json, dry_run, all, prometheus;
 	const char *to, *from, *mems, *config, *engine, *rate;
 	const char *hooks_json[16];
 	size_t n_hooks_json;
@@ -219,6 +284,18 @@ static int parse_args(const char *cmd, int argc, char **argv, const int *allowed
 		case OPT_RATE:
 			a->rate = optarg;
 			break;
+		case OPT_POD:
+			a->target.pod = optarg;
+			break;
+		case OPT_CONTAINER:
+			a->target.container = optarg;
+			break;
+		case OPT_ALL:
+			a->all = true;
+			break;
+		case OPT_PROMETHEUS:
+			a->prometheus = true;
+			break;
 		case OPT_HOOKS_JSON:
 			if (a->n_hooks_json == NH_ARRAY_SIZE(a->hooks_json))
 				return usage_error(cmd, "too many --hooks-json", NULL);
@@ -233,17 +310,52 @@ static int parse_args(const char *cmd, int argc, char **argv, const int *allowed
 	return 0;
 }
 
+static int status_all(const struct args *a, const nh_config_t *cfg)
+{
+	nh_overview_t o;
+	nh_error_t err = { 0 };
+
+	if (nh_overview_collect(a->target.root, cfg->verify_cgroup_id, &o, &err) < 0)
+		return fail(&err);
+	if (a->json)
+		nh_overview_print_json(&o, stdout);
+	else if (a->prometheus)
+		nh_overview_print_prometheus(&o, stdout);
+	else
+		nh_overview_print_table(&o, stdout);
+	nh_overview_free(&o);
+	return fflush(stdout) == 0 ? NH_EXIT_OK : NH_EXIT_SYSTEM;
+}
+
 int nh_cmd_status(int argc, char **argv)
 {
-	static const int allowed[] = { OPT_PID, OPT_CGROUP, OPT_ROOT, OPT_JSON, 0 };
+	static const int allowed[] = { OPT_PID,	 OPT_CGROUP, OPT_ROOT,	     OPT_JSON,	 OPT_POD,
+				       OPT_CONTAINER, OPT_ALL,	  OPT_PROMETHEUS, OPT_CONFIG, 0 };
 	struct args a = { 0 };
+	nh_error_t err = { 0 };
+	nh_config_t cfg;
 	int r;
 
-	if (parse_args("status", argc, argv, allowed, &a) != 0 ||
-	    check_target("status", &a.target) != 0)
+	if (parse_args("status", argc, argv, allowed, &a) != 0)
 		return NH_EXIT_INVALID;
-	r = cmd_status_run(&a.target, a.json);
-	free(a.target.id);
+	if (a.json && a.prometheus)
+		return usage_error("status", "--json and --prometheus exclude each other", NULL);
+	if (a.prometheus && !a.all)
+		return usage_error("status", "--prometheus goes with --all", NULL);
+	if (a.all && (a.target.id_prefix || a.target.pod || a.target.container ||
+		      a.target.pid > 0 || a.target.cgroup))
+		return usage_error("status", "--all takes no TARGET (only --root DIR)", NULL);
+	if (!a.all && check_target("status", &a.target) != 0)
+		return NH_EXIT_INVALID;
+	/* The admin configuration decides verify-cgroup-id. */
+	nh_config_defaults(&cfg);
+	if (nh_config_load(a.config ? a.config : NH_CONFIG_FILE, &cfg, &err) < 0) {
+		nh_config_free(&cfg);
+		return fail(&err);
+	}
+	r = a.all ? status_all(&a, &cfg) : cmd_status_run(&a.target, &cfg, a.json);
+	target_free(&a.target);
+	nh_config_free(&cfg);
 	return r;
 }
 
@@ -334,7 +446,7 @@ static int migrate_run(struct args *a)
 	p.nodes_what = what;
 	if (nh_config_load(a->config ? a->config : NH_CONFIG_FILE, &cfg, &err) < 0 ||
 	    build_request(a, &cfg, &p, &err) < 0 || nh_place_check_request(&p, &err) < 0 ||
-	    open_target(&p, &a->target, &err) < 0 || nh_place_resolve(&p, &err) < 0 ||
+	    open_target(&p, &a->target, false, &err) < 0 || nh_place_resolve(&p, &err) < 0 ||
 	    nh_survey_collect(&p.cg, &p.topo.has_memory, &before, &err) < 0)
 		goto out;
 
@@ -388,8 +500,9 @@ out:
 
 int nh_cmd_migrate(int argc, char **argv)
 {
-	static const int allowed[] = { OPT_PID, OPT_CGROUP, OPT_ROOT, OPT_TO, OPT_FROM,
-				       OPT_MEMS, OPT_DRY_RUN, OPT_CONFIG, OPT_ENGINE, OPT_RATE, 0 };
+	static const int allowed[] = { OPT_PID,	 OPT_CGROUP, OPT_ROOT,	 OPT_TO,     OPT_FROM,
+				       OPT_MEMS,	 OPT_DRY_RUN, OPT_CONFIG, OPT_ENGINE, OPT_RATE,
+				       OPT_POD,	 OPT_CONTAINER, 0 };
 	struct args a = { 0 };
 	int r;
 
@@ -399,7 +512,7 @@ int nh_cmd_migrate(int argc, char **argv)
 	if (!a.to)
 		return usage_error("migrate", "missing --to NODES", NULL);
 	r = migrate_run(&a);
-	free(a.target.id);
+	target_free(&a.target);
 	return r;
 }
 

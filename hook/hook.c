@@ -69,26 +69,6 @@ int nh_hook_stage_known(const char *stage)
 	return 0;
 }
 
-/* The state names a container and a pid; the pid could belong to another
- * process if the container died and the number was reused. Runtimes name
- * the container's cgroup after its id (runc's default, Podman's libpod-ID,
- * CRI-O's crio-ID.scope, containerd's cri-containerd-ID.scope), so a cgroup
- * that does not name the id is refused. */
-static int check_identity(const nh_place_t *p, const nh_state_t *state, nh_error_t *err)
-{
-	if (!p->cfg->verify_cgroup_id)
-		return 0;
-	if (!state->id || state->id[0] == '\0')
-		return nh_fail(err, NH_EXIT_INVALID, 0, "OCI state has no \"id\"");
-	if (!strstr(p->cg.path, state->id))
-		return nh_fail(err, NH_EXIT_INVALID, 0,
-			       "process %d is in cgroup %s, which does not name container %s: the "
-			       "pid may belong to another process (for runtimes whose cgroup "
-			       "path omits the id, set verify-cgroup-id = no)",
-			       (int)state->pid, p->cg.path, nh_quote(state->id, strlen(state->id), 0));
-	return 0;
-}
-
 static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 			 const nh_state_t *state, nh_error_t *err)
 {
@@ -115,7 +95,8 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 			opts->stage);
 		goto out;
 	}
-	if (nh_place_open_pid(&p, state->pid, err) < 0 || check_identity(&p, state, err) < 0 ||
+	if (nh_place_open_pid(&p, state->pid, false, err) < 0 ||
+	    nh_place_check_identity(&p, state->id, state->pid, err) < 0 ||
 	    nh_place_resolve(&p, err) < 0 || nh_place_run(&p, err) < 0)
 		goto out;
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,40 +13,102 @@
 #include "hook/cli.h"
 #include "hook/hook.h"
 
+/* Each command's usage, as `oci-numa-hook COMMAND --help` prints it. */
+static const struct {
+	const char *name;
+	const char *text;
+} commands[] = {
+	{ "hook",
+	  "Usage: oci-numa-hook hook STAGE [--config FILE] [--nodes NODES [--from NODES]\n"
+	  "                          [--mems M] [--on-error E] [--engine E] [--rate R]]\n"
+	  "\n"
+	  "Run as an OCI hook: the runtime writes the container state on stdin. STAGE is\n"
+	  "prestart, createRuntime or poststart. Without the annotation\n"
+	  "oci-numa-hook/nodes (or --nodes) it exits 0 at once. --nodes and the other\n"
+	  "request options stand for the annotations of the same name (CDI devices).\n" },
+	{ "status",
+	  "Usage: oci-numa-hook status TARGET [--json]\n"
+	  "       oci-numa-hook status --all [--root DIR] [--json | --prometheus]\n"
+	  "\n"
+	  "Per-node resident memory of every process of a container (like numastat -p),\n"
+	  "its cgroup and cpuset.mems. Read-only: any process or cgroup may be named;\n"
+	  "a process outside a container cgroup is shown alone.\n"
+	  "--all: one row per container on the node (runc, crun, containerd, Docker,\n"
+	  "Podman, CRI-O), its target, cpuset.mems, resident MiB per node and the share\n"
+	  "on target, off-target containers first; --json, or --prometheus for\n"
+	  "node_exporter's textfile collector.\n" },
+	{ "migrate",
+	  "Usage: oci-numa-hook migrate TARGET --to NODES [--from NODES] [--mems set|keep]\n"
+	  "                             [--engine migrate_pages|move_pages] [--rate BYTES/S]\n"
+	  "                             [--dry-run] [--config FILE]\n"
+	  "\n"
+	  "Move a running container's memory now, with the hook's checks and the admin\n"
+	  "configuration; --dry-run shows what would move and changes nothing.\n" },
+	{ "validate",
+	  "Usage: oci-numa-hook validate [--config FILE] [--hooks-json FILE]...\n"
+	  "\n"
+	  "Check the admin configuration and the installed (or given) hooks.d files.\n" },
+	{ "cdi-spec",
+	  "Usage: oci-numa-hook cdi-spec [--output FILE] [--hook-path PATH]\n"
+	  "\n"
+	  "Write a CDI spec with one device per node set, each adding the hook with\n"
+	  "--nodes (for engines without hooks.d).\n" },
+};
+
+static const char targets_help[] =
+	"  TARGET          a container id, unique id prefix or Podman/CRI-O name (found\n"
+	"                  in the state of runc, crun, containerd and Docker: /run/runc,\n"
+	"                  /run/crun, /run/containerd/runc/*, /run/docker/runtime-runc/*;\n"
+	"                  --root DIR for another), --pod NAMESPACE/NAME [--container\n"
+	"                  NAME] (Kubernetes, from the CRI annotations), --pid PID, or\n"
+	"                  --cgroup PATH (below the cpuset or cgroup v2 mount)\n";
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: oci-numa-hook hook STAGE [--config FILE] [--nodes NODES [--from NODES]\n"
-		"                          [--mems M] [--on-error E] [--engine E] [--rate R]]\n"
-		"       oci-numa-hook status TARGET [--json]\n"
-		"       oci-numa-hook migrate TARGET --to NODES [--from NODES] [--mems set|keep]\n"
-		"                             [--engine migrate_pages|move_pages] [--rate BYTES/S]\n"
-		"                             [--dry-run] [--config FILE]\n"
-		"       oci-numa-hook validate [--config FILE] [--hooks-json FILE]...\n"
-		"       oci-numa-hook cdi-spec [--output FILE] [--hook-path PATH]\n"
-		"       oci-numa-hook --help | --version\n"
+		"Usage: oci-numa-hook COMMAND [OPTION]...\n"
+		"       oci-numa-hook [COMMAND] --help\n"
+		"       oci-numa-hook --version\n"
 		"\n"
 		"OCI runtime hook that places a container's memory on the NUMA nodes named by\n"
 		"its annotation oci-numa-hook/nodes and moves the pages already elsewhere.\n"
 		"\n"
 		"  hook STAGE      run as a hook; the runtime writes the container state on\n"
 		"                  stdin. STAGE: prestart, createRuntime or poststart.\n"
-		"  status          per-node resident memory of every process of a container\n"
+		"  status          per-node resident memory of a container; --all: every\n"
+		"                  container on the node\n"
 		"  migrate         move a running container's memory now (same rules as the\n"
 		"                  hook; --dry-run shows what would move)\n"
 		"  validate        check the admin configuration and hooks.d files\n"
 		"  cdi-spec        write a CDI spec with one device per node set, each adding\n"
 		"                  the hook with --nodes (for engines without hooks.d)\n"
 		"\n"
-		"  TARGET          a container id or unique prefix (runc and crun state in\n"
-		"                  /run/runc, /run/crun; --root DIR for another), --pid PID,\n"
-		"                  or --cgroup PATH (below the cpuset or cgroup v2 mount)\n"
+		"%s"
 		"  NODES           a node list like 1, 0-1, 0,2-3, or all, or auto\n"
 		"  --config FILE   admin configuration (default %s)\n"
 		"\n"
 		"Exit status: 0 done or nothing to do, 1 invalid or not allowed request,\n"
 		"2 the system refused or the migration is incomplete.\n",
-		NH_CONFIG_FILE);
+		targets_help, NH_CONFIG_FILE);
+}
+
+/* `oci-numa-hook COMMAND ... --help`: that command's usage. */
+static bool command_help(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		for (int a = 2; a < argc; a++) {
+			if (strcmp(argv[a], "--help") != 0 && strcmp(argv[a], "-h") != 0)
+				continue;
+			fputs(commands[i].text, stdout);
+			if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "migrate") == 0)
+				printf("\n%s", targets_help);
+			printf("\nSee oci-numa-hook(1) for the details.\n");
+			return true;
+		}
+	}
+	return false;
 }
 
 __attribute__((format(printf, 1, 2))) static int fail_usage(const char *fmt, ...)
@@ -107,6 +170,8 @@ int main(int argc, char **argv)
 		printf("oci-numa-hook %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	if (command_help(argc, argv))
+		return fflush(stdout) == 0 ? 0 : NH_EXIT_SYSTEM;
 	if (strcmp(argv[1], "hook") == 0)
 		return cmd_hook(argc - 1, argv + 1);
 	/* Only commands that change something leave a record in syslog. */

@@ -162,7 +162,7 @@ int nh_place_check_request(nh_place_t *p, nh_error_t *err)
 	return p->req.nodes_kind == NH_NODES_AUTO ? 0 : resolve_target(p, err);
 }
 
-int nh_place_open_pid(nh_place_t *p, pid_t pid, nh_error_t *err)
+int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err)
 {
 	_cleanup_close_ int procfd = -1;
 	char path[64];
@@ -172,7 +172,22 @@ int nh_place_open_pid(nh_place_t *p, pid_t pid, nh_error_t *err)
 	if (procfd < 0)
 		return nh_fail(err, NH_EXIT_SYSTEM, errno, "container process %d %s", (int)pid,
 			       errno == ENOENT ? "does not exist" : "cannot be opened");
-	return nh_cgroup_of_process(procfd, pid, &p->cg, err);
+	return nh_cgroup_of_process(procfd, pid, any, &p->cg, err);
+}
+
+int nh_place_check_identity(const nh_place_t *p, const char *id, pid_t pid, nh_error_t *err)
+{
+	if (!p->cfg->verify_cgroup_id)
+		return 0;
+	if (!id || id[0] == '\0')
+		return nh_fail(err, NH_EXIT_INVALID, 0, "OCI state has no \"id\"");
+	if (!strstr(p->cg.path, id))
+		return nh_fail(err, NH_EXIT_INVALID, 0,
+			       "process %d is in cgroup %s, which does not name container %s: the "
+			       "pid may belong to another process (for runtimes whose cgroup "
+			       "path omits the id, set verify-cgroup-id = no)",
+			       (int)pid, p->cg.path, nh_quote_whole(id, 0));
+	return 0;
 }
 
 int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err)

@@ -39,8 +39,16 @@ void nh_place_init(nh_place_t *p, const nh_config_t *cfg);
  * all). Call before opening the container, so that a bad request fails the
  * same way whatever the container's state. */
 int nh_place_check_request(nh_place_t *p, nh_error_t *err);
-/* The container: by its process, or by a cgroup path. */
-int nh_place_open_pid(nh_place_t *p, pid_t pid, nh_error_t *err);
+/* The container: by its process, or by a cgroup path. any: also a process
+ * outside a container cgroup (p->cg.shared), for reading only. */
+int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err);
+/* The container id and pid come from a runtime's state; the pid could belong
+ * to another process if the container died and the number was reused.
+ * Runtimes name the container's cgroup after its id (runc's default,
+ * Podman's libpod-ID, CRI-O's crio-ID.scope, containerd's
+ * cri-containerd-ID.scope), so a cgroup that does not name the id is refused
+ * (unless verify-cgroup-id = no). */
+int nh_place_check_identity(const nh_place_t *p, const char *id, pid_t pid, nh_error_t *err);
 int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err);
 /* The rest of the checks: auto, the source set, what the kernel and the
  * parent cgroup allow; and the cpuset.mems to write. */

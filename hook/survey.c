@@ -78,18 +78,39 @@ static int add_process(pid_t pid, void *data)
 	return 0;
 }
 
-int nh_survey_collect(const nh_cgroup_t *cg, const nh_nodeset_t *nodes, nh_survey_t *s,
-		      nh_error_t *err)
+static int survey_init(const nh_nodeset_t *nodes, nh_survey_t *s, nh_error_t *err)
 {
-	struct collect c = { .s = s, .cg = cg, .err = err };
-
 	memset(s, 0, sizeof(*s));
 	s->nodes = *nodes;
 	s->span = nh_nodeset_span(nodes);
 	s->total = calloc(s->span ? s->span : 1, sizeof(uint64_t));
 	if (!s->total)
 		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "survey");
+	return 0;
+}
+
+int nh_survey_collect(const nh_cgroup_t *cg, const nh_nodeset_t *nodes, nh_survey_t *s,
+		      nh_error_t *err)
+{
+	struct collect c = { .s = s, .cg = cg, .err = err };
+
+	if (survey_init(nodes, s, err) < 0)
+		return -1;
 	if (nh_cgroup_for_each_process(cg, add_process, &c, err) < 0) {
+		nh_survey_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+int nh_survey_collect_pid(const nh_cgroup_t *cg, pid_t pid, const nh_nodeset_t *nodes,
+			  nh_survey_t *s, nh_error_t *err)
+{
+	struct collect c = { .s = s, .cg = cg, .err = err };
+
+	if (survey_init(nodes, s, err) < 0)
+		return -1;
+	if (add_process(pid, &c) < 0) {
 		nh_survey_free(s);
 		return -1;
 	}

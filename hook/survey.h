@@ -28,6 +28,9 @@ typedef struct nh_survey {
 
 int nh_survey_collect(const nh_cgroup_t *cg, const nh_nodeset_t *nodes, nh_survey_t *s,
 		      nh_error_t *err);
+/* The same for one process (of cg): a process outside any container. */
+int nh_survey_collect_pid(const nh_cgroup_t *cg, pid_t pid, const nh_nodeset_t *nodes,
+			  nh_survey_t *s, nh_error_t *err);
 uint64_t nh_survey_sum(const nh_survey_t *s, const nh_nodeset_t *nodes);
 void nh_survey_free(nh_survey_t *s);
 

@@ -87,3 +87,57 @@ uint64_t nh_placement_sum(const nh_placement_t *p, const nh_nodeset_t *nodes)
 		sum += p->pages[n];
 	return sum;
 }
+
+/* "KEY N0=V N1=V ...": the values of the line into per_node. */
+static int numa_stat_line(const char *t, const char *eol, uint64_t *per_node, nh_error_t *err)
+{
+	while (t < eol) {
+		const char *sp = memchr(t, ' ', (size_t)(eol - t));
+		const char *tok_end = sp ? sp : eol;
+		const char *eq = memchr(t, '=', (size_t)(tok_end - t));
+		uint64_t node, bytes;
+
+		if (tok_end == t) { /* a second space */
+			t++;
+			continue;
+		}
+		if (t[0] != 'N' || !eq ||
+		    !nh_parse_u64(t + 1, (size_t)(eq - t - 1), NH_MAX_NODES - 1, &node) ||
+		    !nh_parse_u64(eq + 1, (size_t)(tok_end - eq - 1), UINT64_MAX, &bytes))
+			return nh_fail(err, NH_EXIT_SYSTEM, 0, "memory.numa_stat: cannot parse \"%s\"",
+				       nh_quote(t, (size_t)(tok_end - t), 0));
+		per_node[node] = bytes;
+		t = tok_end + 1;
+	}
+	return 0;
+}
+
+int nh_numa_stat_parse(const char *text, size_t len, nh_numa_stat_t *st, nh_error_t *err)
+{
+	const char *end = text + len;
+
+	memset(st, 0, sizeof(*st));
+	for (const char *line = text; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *sp;
+		uint64_t *per_node = NULL;
+		size_t key_len;
+
+		if (!eol)
+			eol = end;
+		sp = memchr(line, ' ', (size_t)(eol - line));
+		key_len = (size_t)((sp ? sp : eol) - line);
+		if (key_len == 4 && memcmp(line, "anon", 4) == 0)
+			per_node = st->anon;
+		else if (key_len == 4 && memcmp(line, "file", 4) == 0)
+			per_node = st->file;
+		else if (key_len == 5 && memcmp(line, "shmem", 5) == 0)
+			per_node = st->shmem;
+		if (per_node && sp && numa_stat_line(sp + 1, eol, per_node, err) < 0) {
+			memset(st, 0, sizeof(*st));
+			return -1;
+		}
+		line = eol + 1;
+	}
+	return 0;
+}

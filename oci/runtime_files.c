@@ -39,8 +39,33 @@ static yajl_val get(yajl_val obj, const char *key)
 	return yajl_tree_get(obj, path, yajl_t_any);
 }
 
-int nh_runtime_state_pid(const char *text, size_t len, const char *name, pid_t *pid,
-			 nh_error_t *err)
+/* A string value usable as a path: absolute, no NUL byte inside. */
+static char *dup_path(yajl_val v)
+{
+	if (!v || !YAJL_IS_STRING(v) || v->u.string[0] != '/')
+		return NULL;
+	return strdup(v->u.string);
+}
+
+/* runc keeps the bundle as the label "bundle=DIR" of its config. */
+static char *runc_bundle(yajl_val root)
+{
+	const char *path[] = { "config", "labels", NULL };
+	yajl_val labels = yajl_tree_get(root, path, yajl_t_array);
+
+	if (!labels)
+		return NULL;
+	for (size_t i = 0; i < YAJL_GET_ARRAY(labels)->len; i++) {
+		yajl_val l = YAJL_GET_ARRAY(labels)->values[i];
+
+		if (YAJL_IS_STRING(l) && strncmp(l->u.string, "bundle=/", 8) == 0)
+			return strdup(l->u.string + 7);
+	}
+	return NULL;
+}
+
+int nh_runtime_state_read(const char *text, size_t len, const char *name, pid_t *pid,
+			  char **bundle, nh_error_t *err)
 {
 	yajl_val root = parse(text, len, name, err), v;
 	long long n;
@@ -55,8 +80,139 @@ int nh_runtime_state_pid(const char *text, size_t len, const char *name, pid_t *
 		return nh_fail(err, NH_EXIT_SYSTEM, 0, "%s has no process id", name);
 	}
 	*pid = (pid_t)n;
+	if (bundle) {
+		*bundle = dup_path(get(root, "bundle"));
+		if (!*bundle)
+			*bundle = runc_bundle(root);
+	}
 	yajl_tree_free(root);
 	return 0;
+}
+
+int nh_runtime_state_pid(const char *text, size_t len, const char *name, pid_t *pid,
+			 nh_error_t *err)
+{
+	return nh_runtime_state_read(text, len, name, pid, NULL, err);
+}
+
+static void take_string(yajl_val annotations, const char *key, char **dst)
+{
+	yajl_val v = get(annotations, key);
+
+	if (!*dst && v && YAJL_IS_STRING(v))
+		*dst = strdup(v->u.string);
+}
+
+int nh_bundle_info_parse(const char *text, size_t len, const char *name, nh_bundle_info_t *info,
+			 nh_error_t *err)
+{
+	yajl_val root = parse(text, len, name, err), ann;
+	char *type = NULL, *crio_type = NULL;
+
+	memset(info, 0, sizeof(*info));
+	if (!root)
+		return -1;
+	ann = get(root, "annotations");
+	if (ann && YAJL_IS_OBJECT(ann)) {
+		/* containerd's CRI, then CRI-O's. */
+		take_string(ann, "io.kubernetes.cri.sandbox-namespace", &info->pod_namespace);
+		take_string(ann, "io.kubernetes.cri.sandbox-name", &info->pod_name);
+		take_string(ann, "io.kubernetes.cri.container-name", &info->container_name);
+		take_string(ann, "io.kubernetes.cri.container-type", &type);
+		take_string(ann, "io.kubernetes.pod.namespace", &info->pod_namespace);
+		take_string(ann, "io.kubernetes.pod.name", &info->pod_name);
+		take_string(ann, "io.kubernetes.container.name", &info->container_name);
+		take_string(ann, "io.kubernetes.cri-o.ContainerType", &crio_type);
+		take_string(ann, NH_ANNOTATION_PREFIX "nodes", &info->nodes);
+		info->sandbox = (type && strcmp(type, "sandbox") == 0) ||
+				(crio_type && strcmp(crio_type, "sandbox") == 0);
+	}
+	free(type);
+	free(crio_type);
+	yajl_tree_free(root);
+	return 0;
+}
+
+void nh_bundle_info_free(nh_bundle_info_t *info)
+{
+	free(info->pod_namespace);
+	free(info->pod_name);
+	free(info->container_name);
+	free(info->nodes);
+	memset(info, 0, sizeof(*info));
+}
+
+int nh_storage_names_parse(const char *text, size_t len, const char *name, nh_storage_name_fn fn,
+			   void *data, nh_error_t *err)
+{
+	char errbuf[256] = "";
+	yajl_val root;
+	int r = 0;
+
+	if (nh_json_precheck(text, len, name, err) < 0)
+		return -1;
+	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+	if (!root) {
+		errbuf[strcspn(errbuf, "\n")] = '\0';
+		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not valid JSON: %s", name, errbuf);
+	}
+	if (!YAJL_IS_ARRAY(root)) {
+		yajl_tree_free(root);
+		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not a JSON array", name);
+	}
+	for (size_t i = 0; r == 0 && i < YAJL_GET_ARRAY(root)->len; i++) {
+		yajl_val c = YAJL_GET_ARRAY(root)->values[i], id, names;
+
+		if (!YAJL_IS_OBJECT(c))
+			continue;
+		id = get(c, "id");
+		names = get(c, "names");
+		if (!id || !YAJL_IS_STRING(id) || !names || !YAJL_IS_ARRAY(names))
+			continue;
+		for (size_t j = 0; r == 0 && j < YAJL_GET_ARRAY(names)->len; j++) {
+			yajl_val n = YAJL_GET_ARRAY(names)->values[j];
+
+			if (YAJL_IS_STRING(n))
+				r = fn(id->u.string, n->u.string, data);
+		}
+	}
+	yajl_tree_free(root);
+	return r;
+}
+
+char *nh_storage_conf_graphroot(const char *text, size_t len)
+{
+	bool in_storage = false;
+	const char *end = text + len;
+
+	for (const char *line = text; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *p = line, *q;
+
+		if (!eol)
+			eol = end;
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < eol && *p == '[') {
+			in_storage = (size_t)(eol - p) >= 9 && memcmp(p, "[storage]", 9) == 0;
+		} else if (in_storage && (size_t)(eol - p) > 9 && memcmp(p, "graphroot", 9) == 0) {
+			p += 9;
+			while (p < eol && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < eol && *p == '=') {
+				p++;
+				while (p < eol && (*p == ' ' || *p == '\t'))
+					p++;
+				if (p + 1 < eol && p[0] == '"' && p[1] == '/' &&
+				    (q = memchr(p + 1, '"', (size_t)(eol - p - 1))) &&
+				    !memchr(p + 1, '\\', (size_t)(q - p - 1)) &&
+				    !memchr(p + 1, '\0', (size_t)(q - p - 1)))
+					return strndup(p + 1, (size_t)(q - p - 1));
+			}
+		}
+		line = eol + 1;
+	}
+	return NULL;
 }
 
 static const char *const known_stages[] = { "prestart", "createRuntime", "poststart" };
@@ -112,7 +268,7 @@ static int check_hook(yajl_val hook, const char *name, const char **stage, nh_er
 		return nh_fail(err, NH_EXIT_INVALID, 0, "%s: hook.path must be an absolute path", name);
 	if (access(path->u.string, X_OK) != 0)
 		return nh_fail(err, NH_EXIT_INVALID, errno, "%s: hook.path \"%s\" is not executable",
-			       name, nh_quote(path->u.string, strlen(path->u.string), 0));
+			       name, nh_quote_whole(path->u.string, 0));
 	if (!args || !YAJL_IS_ARRAY(args) || YAJL_GET_ARRAY(args)->len < 3)
 		return nh_fail(err, NH_EXIT_INVALID, 0,
 			       "%s: hook.args must be [\"oci-numa-hook\", \"hook\", STAGE, ...]", name);

@@ -11,7 +11,9 @@ root=$(cpuset_root)
 [ -n "$root" ] || bail "no cpuset cgroup hierarchy on this host"
 WORKLOAD="$NH_BUILDDIR/tests/host/workload"
 tmp=$(mktemp -d)
-CG="$root/oci-numa-hook-cli-$$"
+# The fake runtime states below name containers abcdef123456 and fedcba987,
+# and a runtime names a container's cgroup after its id (checked).
+CG="$root/oci-numa-hook-cli-abcdef123456-fedcba987-$$"
 cleanup() { remove_cgroup "$CG"; rm -rf "$tmp"; }
 trap cleanup EXIT
 make_cgroup "$CG"
@@ -53,7 +55,7 @@ out=$("$NH_BIN" status abc --root "$tmp/runc" 2>&1); rc=$?
 check "ambiguous id prefix: exit 1 with one line" test "$rc" = 1 -a "$(grep -c . <<<"$out")" = 1
 check "ambiguous id prefix: says so" grep -q 'matches 2 containers' <<<"$out"
 out=$("$NH_BIN" status nosuch --root "$tmp/runc" 2>&1); rc=$?
-check "unknown id: exit 1 naming it" bash -c "test $rc = 1 && grep -q 'no container with id \"nosuch\"' <<<'$out'"
+check "unknown id: exit 1 naming it" bash -c "test $rc = 1 && grep -q 'no container with id or name \"nosuch\"' <<<'$out'"
 out=$("$NH_BIN" status ../etc --root "$tmp/runc" 2>&1); rc=$?
 check "an id with a slash is refused" test "$rc" = 1
 out=$("$NH_BIN" status --cgroup "$cgpath/../.." 2>&1); rc=$?

@@ -268,7 +268,7 @@ static void fail_appends_strerror(void **state)
 static void fail_long_message_is_cut(void **state)
 {
 	nh_error_t err = { 0 };
-	char big[2000];
+	char big[NH_ERROR_MSG_MAX + 1000];
 
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -291,7 +291,7 @@ static void prefix_puts_context_in_front(void **state)
 static void prefix_long_message_is_cut(void **state)
 {
 	nh_error_t err = { 0 };
-	char big[1000];
+	char big[NH_ERROR_MSG_MAX + 100];
 
 	memset(big, 'b', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';

@@ -142,6 +142,14 @@ static void add_names(nh_containers_t *l)
 	globfree(&g);
 }
 
+static int by_root_and_id(const void *a, const void *b)
+{
+	const nh_container_t *x = a, *y = b;
+	int r = strcmp(x->root, y->root);
+
+	return r ? r : strcmp(x->id, y->id);
+}
+
 int nh_containers_list(const char *root, nh_containers_t *l, nh_error_t *err)
 {
 	char searched[1024] = "";
@@ -166,6 +174,9 @@ int nh_containers_list(const char *root, nh_containers_t *l, nh_error_t *err)
 		nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "container list");
 		goto fail;
 	}
+	/* Messages and rows in a stable order, whatever readdir's. */
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), by_root_and_id);
 	add_names(l);
 	return 0;
 fail:

@@ -67,6 +67,91 @@ check "status without TARGET: exit 1" test "$rc" = 1
 out=$("$NH_BIN" status --pid 1 --cgroup /x 2>&1); rc=$?
 check "status with two TARGETs: exit 1" test "$rc" = 1
 
+# --- names (containers/storage), pods (CRI annotations in config.json)
+mkdir -p "$tmp/storage/overlay-containers" "$tmp/b-ctd" "$tmp/b-crio" "$tmp/k8s/ctd0001" "$tmp/k8s/crio0002" "$tmp/k8s/pause0003"
+printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\n' "$tmp" > "$tmp/storage.conf"
+printf '[{"id":"abcdef123456","names":["web-1"],"image":""},{"id":"gone","names":["gone-1"]},7]' \
+	> "$tmp/storage/overlay-containers/containers.json"
+out=$(CONTAINERS_STORAGE_CONF=$tmp/storage.conf "$NH_BIN" status web-1 --root "$tmp/runc" 2>&1); rc=$?
+check "status by Podman name (containers.json under storage.conf's graphroot): exit 0" test "$rc" = 0
+check "status by name: names the id and the name" grep -q "^container abcdef123456 (web-1)" <<<"$out"
+out=$(CONTAINERS_STORAGE_CONF=$tmp/storage.conf "$NH_BIN" status gone-1 --root "$tmp/runc" 2>&1); rc=$?
+check "a name whose container is not running: exit 1, not found" bash -c "test $rc = 1 && grep -q 'no container with id or name \"gone-1\"' <<<'$out'"
+# containerd's CRI annotations, CRI-O's, and a pod sandbox, all on the workload's pid
+# (the cgroup names the ids: the state dirs are named after parts of it).
+printf '{"annotations":{"io.kubernetes.cri.sandbox-namespace":"prod","io.kubernetes.cri.sandbox-name":"web","io.kubernetes.cri.container-name":"app","io.kubernetes.cri.container-type":"container","oci-numa-hook/nodes":"%s"}}' "$node" > "$tmp/b-ctd/config.json"
+printf '{"annotations":{"io.kubernetes.pod.namespace":"prod","io.kubernetes.pod.name":"web","io.kubernetes.container.name":"sidecar","io.kubernetes.cri-o.ContainerType":"container"}}' > "$tmp/b-crio/config.json"
+mkdir -p "$tmp/b-pause"
+printf '{"annotations":{"io.kubernetes.cri.sandbox-namespace":"prod","io.kubernetes.cri.sandbox-name":"web","io.kubernetes.cri.container-type":"sandbox"}}' > "$tmp/b-pause/config.json"
+mv "$tmp/k8s/ctd0001" "$tmp/k8s/abcdef123456"
+mv "$tmp/k8s/crio0002" "$tmp/k8s/fedcba987"
+mv "$tmp/k8s/pause0003" "$tmp/k8s/cli-abcdef"
+printf '{"id":"abcdef123456","init_process_pid":%s,"config":{"labels":["x=y","bundle=%s/b-ctd"]}}' "$pid" "$tmp" > "$tmp/k8s/abcdef123456/state.json"
+printf '{"pid":%s,"bundle":"%s/b-crio"}' "$pid" "$tmp" > "$tmp/k8s/fedcba987/status"
+printf '{"pid":%s,"bundle":"%s/b-pause"}' "$pid" "$tmp" > "$tmp/k8s/cli-abcdef/status"
+out=$("$NH_BIN" status --pod prod/web --container app --root "$tmp/k8s" 2>&1); rc=$?
+check "status --pod --container (containerd's annotations): exit 0" test "$rc" = 0
+check "status --pod: names the container and its pod" grep -q "^container abcdef123456 (prod/web/app)" <<<"$out"
+out=$("$NH_BIN" status --pod prod/web --container sidecar --root "$tmp/k8s" 2>&1); rc=$?
+check "status --pod --container (CRI-O's annotations)" bash -c "test $rc = 0 && grep -q '^container fedcba987 (prod/web/sidecar)' <<<'$out'"
+out=$("$NH_BIN" status --pod prod/web --root "$tmp/k8s" 2>&1); rc=$?
+check "a pod with two containers: exit 1, one line listing both (not the sandbox)" \
+	bash -c "test $rc = 1 && test \$(grep -c . <<<'$out') = 1 && grep -q 'has 2 running containers: .*abcdef123456 (prod/web/app in .*fedcba987 (prod/web/sidecar in .*--container NAME' <<<'$out' && ! grep -q cli-abcdef <<<'$out'"
+out=$("$NH_BIN" status --pod prod/web --container db --root "$tmp/k8s" 2>&1); rc=$?
+check "a container the pod does not have: exit 1 naming the pod's containers" \
+	bash -c "test $rc = 1 && grep -q 'has no running container named \"db\"; its containers: ' <<<'$out'"
+out=$("$NH_BIN" status --pod web --root "$tmp/k8s" 2>&1); rc=$?
+check "--pod without a namespace: exit 1" bash -c "test $rc = 1 && grep -q 'expects NAMESPACE/NAME' <<<'$out'"
+out=$("$NH_BIN" status --container app --root "$tmp/k8s" 2>&1); rc=$?
+check "--container without --pod: exit 1" test "$rc" = 1
+out=$("$NH_BIN" migrate --pod prod/web --container app --root "$tmp/k8s" --to "$node" --dry-run --config /nonexistent 2>&1); rc=$?
+check "migrate --pod --dry-run: exit 0 naming the container" bash -c "test $rc = 0 && grep -q '^container abcdef123456 (prod/web/app)' <<<'$out'"
+
+# --- status --all (a fake state directory: every container is the workload)
+out=$("$NH_BIN" status --all --root "$tmp/k8s" --json 2>&1); rc=$?
+check "status --all --json: exit 0" test "$rc" = 0
+check "status --all --json: the two containers, not the sandbox, with the workload's pages" \
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); pid = int(sys.argv[2]); node = sys.argv[3]; rss = int(sys.argv[4])
+rows = {r["id"]: r for r in d["containers"]}
+assert set(rows) == {"abcdef123456", "fedcba987"}, rows.keys()
+a = rows["abcdef123456"]
+assert a["pid"] == pid and a["pod"] == {"namespace": "prod", "name": "web", "container": "app"}
+assert a["target"] == node and a["target_nodes"] == node and a["on_target_share"] == 1
+assert abs(a["resident_bytes"][node] / 1048576 - rss) <= 2, a["resident_bytes"]
+assert a["off_target_bytes"] == {} and rows["fedcba987"]["target"] is None
+assert d["containers"][0]["id"] == "abcdef123456"  # a target sorts before none
+' "$out" "$pid" "$node" "$rss_mib"
+out=$("$NH_BIN" status --all --root "$tmp/k8s" 2>&1); rc=$?
+check "status --all: a table with a row per container" bash -c "test $rc = 0 && test \$(grep -c . <<<'$out') = 3 && grep -q '^abcdef123456  prod/web/app ' <<<'$out'"
+"$NH_BIN" status --all --root "$tmp/k8s" --prometheus >"$tmp/prom" 2>&1; rc=$?
+check "status --all --prometheus: resident bytes per container and node" \
+	bash -c "test $rc = 0 && grep -q '^oci_numa_hook_resident_bytes{container_id=\"abcdef123456\",name=\"\",namespace=\"prod\",pod=\"web\",container=\"app\",node=\"$node\"} [1-9]' '$tmp/prom' && grep -q '^# TYPE oci_numa_hook_off_target_bytes gauge' '$tmp/prom'"
+out=$("$NH_BIN" status --all --pid "$pid" 2>&1); rc=$?
+check "status --all with a TARGET: exit 1" test "$rc" = 1
+out=$("$NH_BIN" status --pid "$pid" --prometheus 2>&1); rc=$?
+check "--prometheus without --all: exit 1" test "$rc" = 1
+
+# --- status is read-only: a process outside any container is shown alone
+(echo "$BASHPID" > "$root/cgroup.procs" && exec sleep 60) </dev/null >/dev/null 2>&1 &
+outside=$!
+sleep 0.2
+out=$("$NH_BIN" status --pid "$outside" 2>&1); rc=$?
+check "status --pid of a process in the root cgroup: exit 0" test "$rc" = 0
+check "status: such a process is shown alone" bash -c "grep -q 'not a container cgroup: this process only' <<<'$out' && test \$(grep -cE '^[0-9]+ ' <<<'$out') = 1"
+out=$("$NH_BIN" migrate --pid "$outside" --to "$node" --dry-run --config /nonexistent 2>&1); rc=$?
+check "migrate still refuses a process outside a container cgroup" bash -c "test $rc = 1 && grep -q 'not in a container cgroup' <<<'$out'"
+kill "$outside" 2>/dev/null
+
+# --- every command answers --help
+for c in hook status migrate validate cdi-spec; do
+	"$NH_BIN" "$c" --help >"$tmp/help" 2>&1; rc=$?
+	check "$c --help: exit 0 with its usage" bash -c "test $rc = 0 && grep -q '^Usage: oci-numa-hook $c' '$tmp/help'"
+done
+"$NH_BIN" migrate abc --to 1 --help >"$tmp/help" 2>&1; rc=$?
+check "--help anywhere on the line" bash -c "test $rc = 0 && grep -q '^Usage: oci-numa-hook migrate' '$tmp/help'"
+
 # --- migrate
 before_mems=$(cat "$CG/cpuset.mems")
 out=$("$NH_BIN" migrate --pid "$pid" --to "$node" --from "$node" --dry-run --config /nonexistent 2>&1); rc=$?
@@ -122,6 +207,8 @@ bad_json "a path that does not exist" "s|\"path\": \"[^\"]*\"|\"path\": \"/nonex
 bad_json "a path with a newline, quoted on one line" "s|\"path\": \"[^\"]*\"|\"path\": \"/nonexistent/a\\\\nb\"|" 'hook.path "/nonexistent/a\\x0ab" is not executable'
 check "the newline in a hook.path stays out of the error (one line)" \
 	grep -q 'error: .*hook.path "/nonexistent/a\\x0ab" is not executable' <<<"$out"
+long=/nonexistent/$(printf 'd%.0s' $(seq 1 120))/oci-numa-hook
+bad_json "a long path, quoted whole" "s|\"path\": \"[^\"]*\"|\"path\": \"$long\"|" "hook.path \"$long\" is not executable"
 bad_json "stages that differ from the args" 's|"stages": \["poststart"\]|"stages": ["createRuntime"]|' '"stages" must be \["poststart"\]'
 bad_json "an unknown stage" 's|"hook", "poststart"|"hook", "poststop"|' "is not a stage"
 bad_json "not JSON" 's|{|[|' "not"

@@ -38,6 +38,7 @@ dict_of() {
 	proc_cgroup) echo "$srcdir/dict/proc_cgroup.dict" ;;
 	placement) echo "$srcdir/dict/numa_maps.dict" ;;
 	runtime_state) echo "$srcdir/dict/runtime_state.dict" ;;
+	container_files) echo "$srcdir/dict/container_files.dict" ;;
 	walk_plan) echo "$srcdir/dict/walk_plan.dict" ;;
 	*) echo "" ;;
 	esac

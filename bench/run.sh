@@ -13,6 +13,9 @@
 #   P3-P7   in the NUMA test VM (tests/vm; QEMU, 2 nodes, 2 vCPUs): one
 #           256 MiB process, 32 processes, the workload's worst stall,
 #           2000 processes / 20 000 threads, memcpy
+#   P9      on this host: status --all over 200 containers (a process in a
+#           cgroup and a runtime state directory each) against reading
+#           their numa_maps with cat, and against status once per container
 #
 # DIR is a configured build tree: it must hold oci-numa-hook and
 # oci-numa-hook-static (make bench builds both; --hook, --hook-static name
@@ -29,7 +32,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 builddir=
-only=P1,P2,P3,P4,P5,P6,P7
+only=P1,P2,P3,P4,P5,P6,P7,P9
 rounds=5
 runs=2000
 hook=
@@ -125,6 +128,8 @@ cleanup() {
 	set +e
 	[ -z "${sleeper:-}" ] || kill "$sleeper" 2>/dev/null
 	[ -z "${cg_host:-}" ] || { sleep 0.2; find "$cg_host" -depth -type d -exec rmdir {} + 2>/dev/null; }
+	[ -z "${p9_pids:-}" ] || kill $p9_pids 2>/dev/null
+	[ -z "${cg_p9:-}" ] || { sleep 0.2; find "$cg_p9" -depth -type d -exec rmdir {} + 2>/dev/null; }
 	if [ -n "${PODMAN_SANDBOX:-}" ]; then podman_sandbox_cleanup; fi
 	rm -rf --one-file-system "$T"
 }
@@ -317,7 +322,7 @@ vm_benchmarks() {
 	want P6 && names+=(p6)
 	local x
 	for x in ${only//,/ }; do
-		case ${x^^} in P[1-7]) ;; *) names+=("$x") ;; esac
+		case ${x^^} in P[1-7] | P9) ;; *) names+=("$x") ;; esac
 	done
 	[ ${#names[@]} -gt 0 ] || return 0
 	command -v qemu-system-x86_64 >/dev/null ||
@@ -381,12 +386,94 @@ vm_benchmarks() {
 	topology=$(tr -d '\r' <"$log" | sed -n 's/^nh-bench: kernel/kernel/p' | head -n 1)
 }
 
+# ---------------------------------------------------------------- P9
+# status --all over N containers: each a sleeping process in its own cgroup
+# (named after its id, as runtimes do) with a runc-style state directory
+# and bundle config.json (half of them annotated). Baselines in the same
+# run: cat of every container's numa_maps (the data status --all must read
+# at least) and status run once per container (what an operator would do
+# without --all).
+p9_containers=200
+p9_ms() { # COMMAND...: wall time in ms
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+bench_p9() {
+	local root i id pid state=$T/p9/state n=$p9_containers all=() floor=() loop=() r
+	if [ -d /sys/fs/cgroup/cpuset ] && [ "$(stat -fc %T /sys/fs/cgroup/cpuset)" != cgroup2fs ]; then
+		root=/sys/fs/cgroup/cpuset
+	else
+		root=/sys/fs/cgroup
+	fi
+	cg_p9=$root/oci-numa-hook-bench-p9-$$
+	mkdir -p "$cg_p9" "$state"
+	if [ "$root" = /sys/fs/cgroup/cpuset ]; then
+		cat "$root/cpuset.cpus" >"$cg_p9/cpuset.cpus"
+		cat "$root/cpuset.mems" >"$cg_p9/cpuset.mems"
+	else
+		echo "+cpuset +memory" >"$cg_p9/cgroup.subtree_control" 2>/dev/null || true
+	fi
+	log "P9: starting $n containers"
+	p9_pids=
+	for ((i = 0; i < n; i++)); do
+		id=$(printf 'p9c%04d%08x' "$i" "$RANDOM")
+		mkdir -p "$cg_p9/$id" "$state/$id" "$T/p9/bundles/$id"
+		if [ "$root" = /sys/fs/cgroup/cpuset ]; then
+			cat "$root/cpuset.cpus" >"$cg_p9/$id/cpuset.cpus"
+			cat "$root/cpuset.mems" >"$cg_p9/$id/cpuset.mems"
+		fi
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec sleep 3600' sh "$cg_p9/$id" &
+		pid=$!
+		p9_pids="$p9_pids $pid"
+		printf '{"id":"%s","init_process_pid":%s,"config":{"labels":["bundle=%s"]}}' \
+			"$id" "$pid" "$T/p9/bundles/$id" >"$state/$id/state.json"
+		if ((i % 2)); then
+			printf '{"annotations":{"oci-numa-hook/nodes":"0","io.kubernetes.cri.sandbox-namespace":"bench","io.kubernetes.cri.sandbox-name":"pod%s","io.kubernetes.cri.container-name":"c"}}' "$i"
+		else
+			printf '{"annotations":{}}'
+		fi >"$T/p9/bundles/$id/config.json"
+	done
+	sleep 1
+	r=$("$hook" status --all --root "$state" --json | grep -o '"id":"p9c' | wc -l)
+	[ "$r" = "$n" ] || die "P9: status --all listed $r of $n containers"
+	# shellcheck disable=SC2086 # one word per pid
+	maps=$(for pid in $p9_pids; do printf '/proc/%s/numa_maps ' "$pid"; done)
+	log "P9: $rounds rounds of status --all and of cat, 1 of status per container"
+	for ((r = 0; r < rounds; r++)); do
+		all+=("$(p9_ms "$hook" status --all --root "$state" --json)")
+		# shellcheck disable=SC2086
+		floor+=("$(p9_ms cat $maps)")
+	done
+	p9_loop() { local d; for d in "$state"/*; do "$hook" status "$(basename "$d")" --root "$state" >/dev/null 2>&1; done; }
+	loop+=("$(p9_ms p9_loop)")
+	local a f l
+	a=$(printf '%s\n' "${all[@]}" | median)
+	f=$(printf '%s\n' "${floor[@]}" | median)
+	l=$(printf '%s\n' "${loop[@]}" | median)
+	echo
+	echo "== P9 status --all, $n containers (rounds: ${all[*]} ms; cat of their numa_maps: ${floor[*]} ms; status per container: ${loop[*]} ms)"
+	metric p9_all_ms "$a" ms
+	metric p9_cat_numa_maps_ms "$f" ms
+	metric p9_status_each_ms "$l" ms
+	metric p9_ratio_cat "$(awk -v a="$a" -v b="$f" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" x
+	metric p9_ratio_each "$(awk -v a="$a" -v b="$l" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')" x
+	# shellcheck disable=SC2086
+	kill $p9_pids 2>/dev/null
+	wait $p9_pids 2>/dev/null
+	p9_pids=
+}
+
 # ---------------------------------------------------------------- main
 build_tools
 build_hook_libc
 topology=
 want P1 && bench_p1
 want P2 && { bench_p2_hook; bench_p2_podman; }
+want P9 && bench_p9
 vm_benchmarks
 echo
 echo "== all figures"
@@ -433,6 +520,8 @@ summary() {
 		row("P7 migrate_pages engine throughput / memcpy", "p7_migrate_pages_ratio", ">=", 0.5)
 		row("P7 move_pages engine throughput / memcpy", "p7_move_pages_ratio", ">=", 0.5)
 		row("P7 (reference) migratepages throughput / memcpy", "p7_migratepages_ratio", ">=", 0.5)
+		row("P9 status --all / cat of the numa_maps (200)", "p9_ratio_cat", "<=", 2)
+		row("P9 status --all / status per container (200)", "p9_ratio_each", "<=", 0.1)
 	}' "$metrics"
 }
 echo

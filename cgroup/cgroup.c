@@ -123,12 +123,37 @@ static int read_proc_cgroup(int proc_dirfd, nh_proc_cgroup_t *pc, nh_error_t *er
 	return nh_proc_cgroup_parse(text, len, pc, err);
 }
 
+/* The caller's own cgroup in the hierarchy that v1 names (cached: a
+ * process does not change cgroups while it walks others'). NULL when it
+ * cannot be read. */
+static const char *own_cgroup(bool v1)
+{
+	static char *path[2];
+	static bool read_once[2];
+	nh_proc_cgroup_t self = { 0 };
+	nh_error_t err = { 0 };
+	_cleanup_close_ int self_fd = -1;
+	const char *p;
+	bool self_v1;
+
+	if (read_once[v1])
+		return path[v1];
+	read_once[v1] = true;
+	self_fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (self_fd >= 0 && read_proc_cgroup(self_fd, &self, &err) == 0) {
+		p = nh_proc_cgroup_cpuset_path(&self, &self_v1);
+		if (self_v1 == v1)
+			path[v1] = strdup(p);
+	}
+	nh_proc_cgroup_free(&self);
+	return path[v1];
+}
+
 int nh_cgroup_of_process(int proc_dirfd, pid_t pid, bool any, nh_cgroup_t *cg, nh_error_t *err)
 {
-	_cleanup_close_ int self_fd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	nh_proc_cgroup_t pc = { 0 }, self = { 0 };
-	const char *path, *self_path;
-	bool v1, self_v1;
+	nh_proc_cgroup_t pc = { 0 };
+	const char *path, *own;
+	bool v1;
 	int r = -1;
 
 	memset(cg, 0, sizeof(*cg));
@@ -144,20 +169,16 @@ int nh_cgroup_of_process(int proc_dirfd, pid_t pid, bool any, nh_cgroup_t *cg, n
 			goto out;
 		}
 	}
-	if (self_fd >= 0 && read_proc_cgroup(self_fd, &self, err) == 0) {
-		self_path = nh_proc_cgroup_cpuset_path(&self, &self_v1);
-		if (self_v1 == v1 && strcmp(self_path, path) == 0) {
-			cg->shared = true;
-			if (!any) {
-				nh_fail(err, NH_EXIT_INVALID, 0,
-					"process %d is in the hook's own cgroup %s, not in a container "
-					"cgroup",
-					(int)pid, path);
-				goto out;
-			}
+	own = own_cgroup(v1);
+	if (own && strcmp(own, path) == 0) {
+		cg->shared = true;
+		if (!any) {
+			nh_fail(err, NH_EXIT_INVALID, 0,
+				"process %d is in the hook's own cgroup %s, not in a container cgroup",
+				(int)pid, path);
+			goto out;
 		}
 	}
-	nh_error_clear(err);
 	if (init_libcgroup(err) < 0 || find_mount(v1, &cg->mount, err) < 0)
 		goto out;
 	cg->v1 = v1;
@@ -169,7 +190,6 @@ int nh_cgroup_of_process(int proc_dirfd, pid_t pid, bool any, nh_cgroup_t *cg, n
 	r = finish_open(cg, err);
 out:
 	nh_proc_cgroup_free(&pc);
-	nh_proc_cgroup_free(&self);
 	if (r < 0)
 		nh_cgroup_close(cg);
 	return r;

@@ -16,9 +16,9 @@
  *   nh-bench memcpy --mib N --src NODE --dst NODE [--reps N]
  *       memcpy between two buffers bound to the nodes, both touched first:
  *       "memcpy_us=N mib_s=N" per repetition and "best_us=N median_us=N".
- *   nh-bench work --mib N [--threads N] [--ready FILE] [--probe FILE]
- *       The workload: N MiB of 4 KiB pages (MADV_NOHUGEPAGE) touched from
- *       the given threads, then sleeps.  --probe: a thread that loops
+ *   nh-bench work --mib N [--threads N] [--ready FILE] [--probe FILE] [--thp]
+ *       The workload: N MiB of 4 KiB pages (MADV_NOHUGEPAGE; --thp: 2 MiB
+ *       aligned, MADV_HUGEPAGE) touched from the given threads, then sleeps.  --probe: a thread that loops
  *       { mmap 64 KiB, touch it, munmap, read one page of the region } with
  *       1 ms sleeps and times each iteration.  SIGUSR1 resets its figures,
  *       SIGUSR2 writes "max_us=N max_gap_us=N iters=N over10ms=N
@@ -37,6 +37,15 @@
  *       --max-calls calls each way), each its own slice; prints
  *       min/median/p90/max per call and the wall time per page.  --spin N
  *       busy threads in this process (or other processes) meanwhile.
+ *   nh-bench starter --parent DIR --out FILE [--interval-ms N] [--cpus C --mems M]
+ *       P8's prober: "a container start" every N ms (20) — mkdir DIR/sK
+ *       (cgroup v1: cpuset.cpus C and cpuset.mems M written), fork a child,
+ *       attach it through cgroup.procs, kill it, reap it, rmdir — each timed
+ *       from mkdir to rmdir.  SIGUSR1 marks the start of the window to
+ *       measure, SIGUSR2 its end; SIGTERM writes to FILE (atomically)
+ *       "idle_n=N idle_max_us=N idle_p99_us=N win_n=N win_max_us=N
+ *       win_p99_us=N win_p50_us=N" — idle: operations that ended before the
+ *       window, win: those that overlapped it — and exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +61,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -362,6 +372,21 @@ static char *map_pages(size_t len)
 	if (madvise(p, len, MADV_NOHUGEPAGE) != 0)
 		die("madvise");
 	return p;
+}
+
+/* len bytes at a 2 MiB boundary, asking for transparent huge pages. */
+static char *map_huge(size_t len)
+{
+	const size_t huge = 2 * MIB;
+	char *p = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		die("mmap %zu", len + huge);
+	a = (char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+	if (madvise(a, len, MADV_HUGEPAGE) != 0)
+		die("madvise(MADV_HUGEPAGE)");
+	return a;
 }
 
 static int cmd_memcpy(int argc, char **argv)
@@ -689,9 +714,10 @@ static int cmd_work(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mib", required_argument, NULL, 'm' }, { "threads", required_argument, NULL, 't' },
 		{ "ready", required_argument, NULL, 'r' }, { "probe", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+		{ "thp", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
 	};
 	unsigned long mib = 64, nthreads = 2;
+	int thp = 0;
 	const char *ready = NULL, *probe_path = NULL;
 	pthread_t tid[64];
 	struct touch_job jobs[64];
@@ -706,6 +732,7 @@ static int cmd_work(int argc, char **argv)
 		case 't': nthreads = number("--threads", optarg, 64); break;
 		case 'r': ready = optarg; break;
 		case 'p': probe_path = optarg; break;
+		case 'h': thp = 1; break;
 		default: die("work: bad option");
 		}
 	}
@@ -714,7 +741,7 @@ static int cmd_work(int argc, char **argv)
 	len = (mib ? mib : 1) * MIB;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
-	addr = map_pages(len);
+	addr = thp ? map_huge(len) : map_pages(len);
 	slice = (len / nthreads + 4095) / 4096 * 4096;
 	for (unsigned long i = 0; i < nthreads; i++) {
 		size_t start = i * slice;
@@ -825,10 +852,128 @@ static int cmd_farm(int argc, char **argv)
 		pause();
 }
 
+/* ------------------------------------------------------------------ starter */
+static volatile sig_atomic_t starter_stop;
+static volatile long long win_start_us, win_end_us;
+
+static void on_starter_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		win_start_us = now_us();
+	else if (sig == SIGUSR2)
+		win_end_us = now_us();
+	else
+		starter_stop = 1;
+}
+
+static void write_value(const char *dir, const char *name, const char *value)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		die("starter: cannot write %s to %s: %s", value, path, strerror(errno));
+	close(fd);
+}
+
+static int cmd_starter(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "parent", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
+		{ "interval-ms", required_argument, NULL, 'i' }, { "cpus", required_argument, NULL, 'c' },
+		{ "mems", required_argument, NULL, 'm' },	 { NULL, 0, NULL, 0 },
+	};
+	const char *parent = NULL, *out = NULL, *cpus = NULL, *mems = NULL;
+	unsigned long interval_ms = 20;
+	size_t cap = 1 << 16, n = 0;
+	long long *t_begin, *t_end, *idle, *win;
+	size_t n_idle = 0, n_win = 0;
+	struct sigaction sa = { .sa_handler = on_starter_signal };
+	char text[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': parent = optarg; break;
+		case 'o': out = optarg; break;
+		case 'i': interval_ms = number("--interval-ms", optarg, 10000); break;
+		case 'c': cpus = optarg; break;
+		case 'm': mems = optarg; break;
+		default: die("starter: bad option");
+		}
+	}
+	if (!parent || !out)
+		die("starter: --parent and --out are required");
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	t_begin = calloc(cap, sizeof(*t_begin));
+	t_end = calloc(cap, sizeof(*t_end));
+	idle = calloc(cap, sizeof(*idle));
+	win = calloc(cap, sizeof(*win));
+	if (!t_begin || !t_end || !idle || !win)
+		die("starter: out of memory");
+	while (!starter_stop && n < cap) {
+		char dir[4200], pid_text[32];
+		long long t0 = now_us(), next = t0 + (long long)interval_ms * 1000, t;
+		pid_t child;
+		int tries = 0;
+
+		snprintf(dir, sizeof(dir), "%s/s%zu", parent, n);
+		if (mkdir(dir, 0755) < 0)
+			die("starter: mkdir %s: %s", dir, strerror(errno));
+		if (cpus)
+			write_value(dir, "cpuset.cpus", cpus);
+		if (mems)
+			write_value(dir, "cpuset.mems", mems);
+		child = fork();
+		if (child < 0)
+			die("starter: fork: %s", strerror(errno));
+		if (child == 0) {
+			for (;;)
+				pause();
+		}
+		snprintf(pid_text, sizeof(pid_text), "%d", (int)child);
+		write_value(dir, "cgroup.procs", pid_text);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		while (rmdir(dir) < 0) {
+			if (errno != EBUSY || ++tries > 10000)
+				die("starter: rmdir %s: %s", dir, strerror(errno));
+			usleep(100);
+		}
+		t_begin[n] = t0;
+		t_end[n] = now_us();
+		n++;
+		t = now_us();
+		if (t < next)
+			usleep((useconds_t)(next - t));
+	}
+	for (size_t i = 0; i < n; i++) {
+		long long d = t_end[i] - t_begin[i];
+
+		if (win_start_us && t_end[i] <= win_start_us)
+			idle[n_idle++] = d;
+		else if (win_start_us && t_begin[i] < (win_end_us ? win_end_us : t_end[i] + 1))
+			win[n_win++] = d;
+	}
+	qsort(idle, n_idle, sizeof(*idle), cmp_ll);
+	qsort(win, n_win, sizeof(*win), cmp_ll);
+	snprintf(text, sizeof(text),
+		 "idle_n=%zu idle_max_us=%lld idle_p99_us=%lld win_n=%zu win_max_us=%lld "
+		 "win_p99_us=%lld win_p50_us=%lld",
+		 n_idle, n_idle ? idle[n_idle - 1] : 0, pct(idle, n_idle, 99), n_win,
+		 n_win ? win[n_win - 1] : 0, pct(win, n_win, 99), pct(win, n_win, 50));
+	write_atomic(out, text);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs("usage: nh-bench spawn|run|memcpy|work|farm|fill|movecost ... (see the source)\n",
+		fputs("usage: nh-bench spawn|run|memcpy|work|farm|fill|movecost|starter ... (see the source)\n",
 		      stderr);
 		return 2;
 	}
@@ -846,6 +991,8 @@ int main(int argc, char **argv)
 		return cmd_fill(argc - 1, argv + 1);
 	if (strcmp(argv[1], "movecost") == 0)
 		return cmd_movecost(argc - 1, argv + 1);
+	if (strcmp(argv[1], "starter") == 0)
+		return cmd_starter(argc - 1, argv + 1);
 	fprintf(stderr, "nh-bench: unknown command %s\n", argv[1]);
 	return 2;
 }

@@ -13,6 +13,10 @@
 #   P3-P7   in the NUMA test VM (tests/vm; QEMU, 2 nodes, 2 vCPUs): one
 #           256 MiB process, 32 processes, the workload's worst stall,
 #           2000 processes / 20 000 threads, memcpy
+#   P8      in the VM: the worst latency of "container starts" (cgroup
+#           create, attach, remove every 20 ms) while 1 GiB moves from node
+#           0 to 1: the kernel's cpuset.mems write, the hook's engines,
+#           migratepages + the write; P8V1: the same on cgroup v1 (a second VM boot)
 #   P9      on this host: status --all over 200 containers (a process in a
 #           cgroup and a runtime state directory each) against reading
 #           their numa_maps with cat, and against status once per container
@@ -32,7 +36,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 builddir=
-only=P1,P2,P3,P4,P5,P6,P7,P9
+only=P1,P2,P3,P4,P5,P6,P7,P8,P8V1,P9
 rounds=5
 runs=2000
 hook=
@@ -314,17 +318,28 @@ bench_p2_podman() {
 
 # ---------------------------------------------------------------- P3-P7 (VM)
 vm_benchmarks() {
-	local names=() kernel initramfs key value overlay log qpid start
+	local names=()
 	want P3 && names+=(p3)
-	want P7 && { want P3 || names+=(p3); names+=(p7); }
+	want P7 && { want P3 || names+=(p3); names+=(p7 p7thp); }
 	want P4 && names+=(p4)
 	want P5 && names+=(p5)
 	want P6 && names+=(p6)
+	want P8 && names+=(p8)
 	local x
 	for x in ${only//,/ }; do
-		case ${x^^} in P[1-7] | P9) ;; *) names+=("$x") ;; esac
+		case ${x^^} in P[1-9] | P8V1) ;; *) names+=("$x") ;; esac
 	done
-	[ ${#names[@]} -gt 0 ] || return 0
+	[ ${#names[@]} -eq 0 ] || vm_run "" "" "${names[@]}"
+	# P8 again on cgroup v1 (memory_migrate=1), in a VM booted with it.
+	if want P8V1; then vm_run _v1 nh.cgroup=v1 p8; fi
+}
+
+# One boot of the bench VM running the named b_NAME functions; their
+# metrics get SUFFIX; APPEND goes to the kernel command line.
+vm_run() { # SUFFIX APPEND NAME...
+	local suffix=$1 vm_append=$2 kernel initramfs key value overlay log qpid start
+	shift 2
+	local names=("$@")
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found (tests/vm/packages: qemu-system-x86 --no-install-recommends)"
 	while IFS='=' read -r key value; do
@@ -348,7 +363,7 @@ vm_benchmarks() {
 	fi
 	(cd "$overlay" && find . -print0 | cpio --null --create --format=newc --quiet) | gzip -1 >"$T/overlay.gz"
 	cat "$initramfs" "$T/overlay.gz" >"$T/initramfs.gz"
-	log=$out/vm.log
+	log=$out/vm$suffix.log
 	local list
 	list=$(IFS=,; echo "${names[*]}")
 	log "VM: ${list} (console log: $log)"
@@ -359,7 +374,7 @@ vm_benchmarks() {
 		-object memory-backend-ram,id=m1,size=1536M -numa node,nodeid=1,cpus=1,memdev=m1 \
 		-nodefaults -display none -serial stdio -monitor none -no-reboot -net none \
 		-kernel "$kernel" -initrd "$T/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=3 numa_balancing=disable rdinit=/nh/bench/init nh.bench=$list nh.rounds=$rounds nh.timeout=900${append:+ $append}" \
+		-append "console=ttyS0 panic=-1 loglevel=3 numa_balancing=disable rdinit=/nh/bench/init nh.bench=$list nh.rounds=$rounds nh.timeout=900${vm_append:+ $vm_append}${append:+ $append}" \
 		</dev/null >"$log" 2>&1 &
 	qpid=$!
 	start=$SECONDS
@@ -377,13 +392,13 @@ vm_benchmarks() {
 	done
 	wait "$qpid" 2>/dev/null || true
 	tail -n "+$((shown + 1))" "$log" | tr -d '\r' | grep -aE '^(# |bench: |nh-bench: )' >&2 || true
-	tr -d '\r' <"$log" | grep -a '^metric ' | while read -r _ name value unit; do metric "$name" "$value" "$unit"; done
+	tr -d '\r' <"$log" | grep -a '^metric ' | while read -r _ name value unit; do metric "$name$suffix" "$value" "$unit"; done
 	tr -d '\r' <"$log" | grep -q '^nh-bench: done' ||
 		die "the VM did not finish: $(tr -d '\r' <"$log" | grep -v '^$' | tail -n 1) (console log: $log)"
 	if tr -d '\r' <"$log" | grep -a '^bench: .* FAILED'; then
 		die "a VM benchmark failed (console log: $log)"
 	fi
-	topology=$(tr -d '\r' <"$log" | sed -n 's/^nh-bench: kernel/kernel/p' | head -n 1)
+	[ -n "$topology" ] || topology=$(tr -d '\r' <"$log" | sed -n 's/^nh-bench: //p' | head -n 1)
 }
 
 # ---------------------------------------------------------------- P9
@@ -520,6 +535,14 @@ summary() {
 		row("P7 migrate_pages engine throughput / memcpy", "p7_migrate_pages_ratio", ">=", 0.5)
 		row("P7 move_pages engine throughput / memcpy", "p7_move_pages_ratio", ">=", 0.5)
 		row("P7 (reference) migratepages throughput / memcpy", "p7_migratepages_ratio", ">=", 0.5)
+		row("P7 THP: migrate_pages engine throughput / memcpy", "p7_thp_migrate_pages_ratio", ">=", 0.5)
+		row("P7 THP: move_pages engine throughput / memcpy", "p7_thp_move_pages_ratio", ">=", 0.5)
+		row("P7 THP (reference) migratepages / memcpy", "p7_thp_migratepages_ratio", ">=", 0.5)
+		row("P8 worst start during the hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio", "<=", 0.05)
+		row("P8 worst start during the hook (move_pages) / kernel write", "p8_move_pages_ratio", "<=", 0.05)
+		row("P8 (reference) migratepages + write / kernel write", "p8_migratepages_ratio", "<=", 0.05)
+		row("P8 cgroup v1: hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio_v1", "<=", 0.05)
+		row("P8 cgroup v1: hook (move_pages) / kernel write", "p8_move_pages_ratio_v1", "<=", 0.05)
 		row("P9 status --all / cat of the numa_maps (200)", "p9_ratio_cat", "<=", 2)
 		row("P9 status --all / status per container (200)", "p9_ratio_each", "<=", 0.1)
 	}' "$metrics"

@@ -109,7 +109,12 @@ hook_on() { # NAME PID CONF ANNOTATIONS-BODY
 
 # Kill every process of a cgroup and remove it (its memory is free after).
 cg_gone() { # CGROUP
-	echo 1 >"$1/cgroup.kill"
+	if [ "$NH_CGV" = 1 ]; then
+		# shellcheck disable=SC2046 # one word per pid
+		kill -9 $(cat "$1/cgroup.procs") 2>/dev/null
+	else
+		echo 1 >"$1/cgroup.kill"
+	fi
 	i=0
 	while ! rmdir "$1" 2>/dev/null; do
 		i=$((i + 1))
@@ -141,13 +146,16 @@ move_one() { # KEY WHO MIB [probe]
 	key=$1 who=$2 mib=$3 probe=${4:-}
 	id=$key-$who
 	if [ -n "$probe" ]; then
-		work_up "$id" "$mib" --probe "$NH_RUN/$id.probe"
+		# shellcheck disable=SC2086 # options, one word each
+		work_up "$id" "$mib" --probe "$NH_RUN/$id.probe" ${WORK_OPTS:-}
 		sleep 0.5
 		kill -USR1 "$WPID"
 		sleep 0.2
 	else
-		work_up "$id" "$mib"
+		# shellcheck disable=SC2086 # options, one word each
+		work_up "$id" "$mib" ${WORK_OPTS:-}
 	fi
+	huge=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' "/proc/$WPID/smaps_rollup")
 	cg=$NH_CG/$id
 	before=$(cg_pages "$cg")
 	case $who in
@@ -180,7 +188,7 @@ move_one() { # KEY WHO MIB [probe]
 	left=$(field N0 "$after")
 	record "${key}_$who" "$ms"
 	record "${key}_left_$who" "$left"
-	bnote "$who: ${ms} ms, $pages pages, $left left on node 0, rss ${RUN_RSS} KiB$extra_note; summary: $SUMMARY"
+	bnote "$who: ${ms} ms, $pages pages ($huge KiB in huge pages), $left left on node 0, rss ${RUN_RSS} KiB$extra_note; summary: $SUMMARY"
 	# Tear it down now: the next workload needs the room on node 0.
 	cg_gone "$cg"
 }
@@ -215,12 +223,34 @@ b_p7() {
 	us=$(sed -n 's/^best_us=[0-9]* median_us=\([0-9]*\).*/\1/p' "$NH_RUN/memcpy.txt")
 	ms=$(awk -v us="$us" 'BEGIN { printf "%.1f\n", us / 1000 }')
 	metric p7_memcpy_ms "$ms" ms
+	record p7_memcpy "$ms"
 	metric p7_memcpy_mib_s "$(awk -v m="$mib" -v ms="$ms" 'BEGIN { printf "%.0f\n", m * 1000 / ms }')" MiB/s
 	for who in migratepages migrate_pages move_pages; do
 		t=$(values "p3_$who" | median)
 		[ -n "$t" ] || continue
 		metric "p7_${who}_mib_s" "$(awk -v m="$mib" -v ms="$t" 'BEGIN { printf "%.0f\n", m * 1000 / ms }')" MiB/s
 		metric "p7_${who}_ratio" "$(ratio "$ms" "$t")" x
+	done
+}
+
+# P7 with 2 MiB folios: the same moves of a THP-backed workload (MADV_HUGEPAGE,
+# 2 MiB aligned), against the same memcpy (run b_p7 first).
+b_p7thp() {
+	mib=${P3_MIB:-256}
+	WORK_OPTS=--thp
+	for r in $(seq 1 "$ROUNDS"); do
+		for who in $(rotate "$r" migratepages migrate_pages move_pages); do
+			move_one p7thp "$who" "$mib"
+		done
+	done
+	WORK_OPTS=
+	ms=$(values p7_memcpy | median)
+	for who in migratepages migrate_pages move_pages; do
+		series_metrics "p7thp_$who" ms
+		metric "p7thp_left_$who" "$(values "p7thp_left_$who" | maximum)" pages
+		t=$(values "p7thp_$who" | median)
+		metric "p7_thp_${who}_mib_s" "$(awk -v m="$mib" -v ms="$t" 'BEGIN { printf "%.0f\n", m * 1000 / ms }')" MiB/s
+		[ -z "$ms" ] || metric "p7_thp_${who}_ratio" "$(ratio "$ms" "$t")" x
 	done
 }
 
@@ -296,6 +326,97 @@ b_p5() {
 	done
 	metric p5_stall_ratio "$(ratio "$(values p5_stall_move_pages | median)" "$(values p5_stall_migrate_pages | median)")" x
 	metric p5_total_ratio "$(ratio "$(values p5_move_pages | median)" "$(values p5_migrate_pages | median)")" x
+}
+
+# ------------------------------------------------------------------ P8
+# What a migration costs other containers: a workload holds MIB (1 GiB) on
+# node 0 and a prober outside it starts "a container" every 20 ms (mkdir a
+# cgroup, attach a fresh process, kill it, rmdir; nh-bench starter) while
+# the memory moves to node 1 by: the kernel's own path (a cpuset.mems write;
+# on cgroup v1 with memory_migrate=1 first, as every other tool would), the
+# hook with each engine (mems=set), and migratepages followed by the mems
+# write. The prober's worst and p99 latency over the move, its idle level
+# before it, and the workload's own worst stall (P5's probe).
+p8_one() { # WHO MIB STARTS-PARENT
+	who=$1
+	id=p8-$who
+	work_up "$id" "$2" --probe "$NH_RUN/$id.probe"
+	cg=$NH_CG/$id
+	[ "$NH_CGV" != 1 ] || echo 1 >"$cg/cpuset.memory_migrate"
+	rm -f "$NH_RUN/$id.starts"
+	if [ "$NH_CGV" = 1 ]; then
+		/nh/bench/nh-bench starter --parent "$3" --out "$NH_RUN/$id.starts" \
+			--cpus "$(cat "$3/cpuset.cpus")" --mems "$(cat "$3/cpuset.mems")" &
+	else
+		/nh/bench/nh-bench starter --parent "$3" --out "$NH_RUN/$id.starts" &
+	fi
+	spid=$!
+	sleep 1.5 # the idle level
+	kill -USR1 "$WPID"
+	kill -USR1 "$spid"
+	case $who in
+	kernel)
+		# shellcheck disable=SC2016 # expanded by the timed shell
+		timed -- /bin/sh -c 'echo 1 >"$1/cpuset.mems"' sh "$cg"
+		SUMMARY=-
+		;;
+	migratepages)
+		# shellcheck disable=SC2016
+		timed -- /bin/sh -c 'migratepages "$1" 0 1 && echo 1 >"$2/cpuset.mems"' sh "$WPID" "$cg"
+		SUMMARY=-
+		;;
+	*)
+		conf=$NH_RUN/$id.conf
+		variant "$who"
+		bench_conf "$conf" "$NH_RUN/$id.log"
+		hook_on "$id" "$WPID" "$conf" "\"oci-numa-hook/nodes\": \"1\", $V_ANN"
+		;;
+	esac
+	[ "$RUN_RC" = 0 ] || fail "$who exited $RUN_RC"
+	kill -USR2 "$spid"
+	sleep 0.2
+	kill -TERM "$spid"
+	wait "$spid"
+	s=$(cat "$NH_RUN/$id.starts") || fail "no report from the prober"
+	rm -f "$NH_RUN/$id.probe"
+	kill -USR2 "$WPID"
+	wait_file "$NH_RUN/$id.probe" 30 || fail "no probe report from $WPID"
+	p=$(cat "$NH_RUN/$id.probe")
+	ms() { awk -v us="$1" 'BEGIN { printf "%.1f\n", us / 1000 }'; }
+	record "p8_start_max_$who" "$(ms "$(field win_max_us "$s")")"
+	record "p8_start_p99_$who" "$(ms "$(field win_p99_us "$s")")"
+	record "p8_idle_max" "$(ms "$(field idle_max_us "$s")")"
+	record "p8_stall_$who" "$(ms "$(field max_us "$p")")"
+	record "p8_move_$who" "$RUN_MS"
+	after=$(cg_pages "$cg")
+	record "p8_left_$who" "$(field N0 "$after")"
+	bnote "$who: move ${RUN_MS} ms, $(field N0 "$after") pages left on node 0, mems $(cat "$cg/cpuset.mems"); starts: $s; workload probe: $p; summary: $SUMMARY"
+	cg_gone "$cg"
+}
+
+b_p8() {
+	mib=${P8_MIB:-1024}
+	starts=$NH_CGROOT/p8-starts
+	cpuset_dir "$starts"
+	for r in $(seq 1 "$ROUNDS3"); do
+		for who in $(rotate "$r" kernel migrate_pages move_pages migratepages); do
+			p8_one "$who" "$mib" "$starts"
+		done
+	done
+	rmdir "$starts"
+	metric p8_idle_max "$(values p8_idle_max | maximum)" ms
+	for who in kernel migrate_pages move_pages migratepages; do
+		series_metrics "p8_start_max_$who" ms
+		metric "p8_start_p99_$who" "$(values "p8_start_p99_$who" | median)" ms
+		metric "p8_stall_$who" "$(values "p8_stall_$who" | median)" ms
+		metric "p8_move_$who" "$(values "p8_move_$who" | median)" ms
+		metric "p8_left_$who" "$(values "p8_left_$who" | maximum)" pages
+	done
+	base=$(values p8_start_max_kernel | median)
+	for who in migrate_pages move_pages migratepages; do
+		metric "p8_${who}_ratio" "$(ratio "$(values "p8_start_max_$who" | median)" "$base")" x
+	done
+	metric p8_mib "$mib" MiB
 }
 
 # ------------------------------------------------------------------ P6
@@ -378,8 +499,8 @@ p6_baselines() { # N CGROUP CONF
 bench_main() {
 	mkdir -p "$NH_RUN" "$BENCH"
 	cpuset_dir "$NH_CG"
-	echo "+cpuset +memory +pids" >"$NH_CG/cgroup.subtree_control"
-	echo "nh-bench: kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)," \
+	[ "$NH_CGV" = 1 ] || echo "+cpuset +memory +pids" >"$NH_CG/cgroup.subtree_control"
+	echo "nh-bench: cgroup v$NH_CGV, kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)," \
 		"cpus $(cat /sys/devices/system/cpu/online), node memory" \
 		"$(for n in /sys/devices/system/node/node[0-9]*; do sed -n 's/.*MemTotal: *\([0-9]*\) kB/\1/p' "$n/meminfo"; done | awk '{ printf "%s%d MiB", (NR > 1 ? " + " : ""), $1 / 1024 }')"
 	# The first use of guest memory costs the host a fault per page: touch

@@ -15,8 +15,17 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
-echo "+cpuset +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+# nh.cgroup=v1 (run.sh --cgroup v1): the legacy hierarchies, as in the test bed.
+if grep -qw 'nh.cgroup=v1' /proc/cmdline; then
+	mount -t tmpfs -o mode=0755 cgroup /sys/fs/cgroup
+	for ctl in cpuset memory pids; do
+		mkdir -p "/sys/fs/cgroup/$ctl"
+		mount -t cgroup -o "$ctl" cgroup "/sys/fs/cgroup/$ctl"
+	done
+else
+	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
+	echo "+cpuset +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+fi
 # Nothing but the benchmark may move pages (as in the test bed).
 echo 0 >/proc/sys/kernel/numa_balancing
 echo 0 >/proc/sys/vm/compaction_proactiveness 2>/dev/null

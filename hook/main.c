@@ -27,7 +27,7 @@ static const struct {
 	  "oci-numa-hook/nodes (or --nodes) it exits 0 at once. --nodes and the other\n"
 	  "request options stand for the annotations of the same name (CDI devices).\n" },
 	{ "status",
-	  "Usage: oci-numa-hook status TARGET [--json]\n"
+	  "Usage: oci-numa-hook status TARGET [--json] [--config FILE]\n"
 	  "       oci-numa-hook status --all [--root DIR] [--json | --prometheus]\n"
 	  "\n"
 	  "Per-node resident memory of every process of a container (like numastat -p),\n"

@@ -126,6 +126,15 @@ cg_gone() { # CGROUP
 # Pages of a cgroup tree still on node N.
 left_on() { field "N$2" "$(cg_pages "$1")"; }
 
+# The probe figures of workload ID (pid $WPID, started with --probe
+# $NH_RUN/ID.probe) since its last SIGUSR1.
+probe_report() { # ID
+	rm -f "$NH_RUN/$1.probe"
+	kill -USR2 "$WPID"
+	wait_file "$NH_RUN/$1.probe" 30 || fail "no probe report from $WPID"
+	cat "$NH_RUN/$1.probe"
+}
+
 # Record one measurement: KEY VALUE goes to $BENCH/KEY (one per line).
 record() { echo "$2" >>"$BENCH/$1"; }
 values() { cat "$BENCH/$1" 2>/dev/null; }
@@ -173,10 +182,7 @@ move_one() { # KEY WHO MIB [probe]
 	esac
 	ms=$RUN_MS
 	if [ -n "$probe" ]; then
-		rm -f "$NH_RUN/$id.probe"
-		kill -USR2 "$WPID"
-		wait_file "$NH_RUN/$id.probe" 30 || fail "no probe report from $WPID"
-		p=$(cat "$NH_RUN/$id.probe")
+		p=$(probe_report "$id") || fail "no probe report from $WPID"
 		record "${key}_stall_$who" "$(awk -v us="$(field max_us "$p")" 'BEGIN { printf "%.1f\n", us / 1000 }')"
 		record "${key}_gap_$who" "$(awk -v us="$(field max_gap_us "$p")" 'BEGIN { printf "%.1f\n", us / 1000 }')"
 		extra_note="; probe $p"
@@ -378,10 +384,7 @@ p8_one() { # WHO MIB STARTS-PARENT
 	kill -TERM "$spid"
 	wait "$spid"
 	s=$(cat "$NH_RUN/$id.starts") || fail "no report from the prober"
-	rm -f "$NH_RUN/$id.probe"
-	kill -USR2 "$WPID"
-	wait_file "$NH_RUN/$id.probe" 30 || fail "no probe report from $WPID"
-	p=$(cat "$NH_RUN/$id.probe")
+	p=$(probe_report "$id") || fail "no probe report from $WPID"
 	ms() { awk -v us="$1" 'BEGIN { printf "%.1f\n", us / 1000 }'; }
 	record "p8_start_max_$who" "$(ms "$(field win_max_us "$s")")"
 	record "p8_start_p99_$who" "$(ms "$(field win_p99_us "$s")")"

@@ -158,13 +158,12 @@ uint64_t nh_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-const char *nh_quote_whole(const char *s, int slot)
+/* s[0..len) escaped into buf, at most shown bytes of it, "..." when cut. */
+static const char *quote_into(char *buf, const char *s, size_t len, size_t shown)
 {
-	static char bufs[4][NH_QUOTE_WHOLE_MAX * 4 + 8];
-	char *buf = bufs[slot & 3];
-	size_t o = 0, len = strnlen(s, NH_QUOTE_WHOLE_MAX + 1);
+	size_t o = 0;
 
-	for (size_t i = 0; i < len && i < NH_QUOTE_WHOLE_MAX; i++) {
+	for (size_t i = 0; i < len && i < shown; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
@@ -172,7 +171,7 @@ const char *nh_quote_whole(const char *s, int slot)
 		else
 			o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
 	}
-	if (len > NH_QUOTE_WHOLE_MAX) {
+	if (len > shown) {
 		memcpy(buf + o, "...", 3);
 		o += 3;
 	}
@@ -180,25 +179,17 @@ const char *nh_quote_whole(const char *s, int slot)
 	return buf;
 }
 
+const char *nh_quote_whole(const char *s, int slot)
+{
+	static char bufs[4][NH_QUOTE_WHOLE_MAX * 4 + 8];
+
+	return quote_into(bufs[slot & 3], s, strnlen(s, NH_QUOTE_WHOLE_MAX + 1), NH_QUOTE_WHOLE_MAX);
+}
+
 const char *nh_quote(const char *s, size_t len, int slot)
 {
 	enum { SHOWN = 40 };
 	static char bufs[4][SHOWN * 4 + 8];
-	char *buf = bufs[slot & 3];
-	size_t o = 0;
 
-	for (size_t i = 0; i < len && i < SHOWN; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, 5, "\\x%02x", c);
-	}
-	if (len > SHOWN) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
+	return quote_into(bufs[slot & 3], s, len, SHOWN);
 }

@@ -72,16 +72,7 @@ trap cleanup EXIT
 podman_sandbox "$T"
 busybox_rootfs "$T/rootfs" >/dev/null || { fail setup "no busybox root file system"; exit 1; }
 
-# crun refuses hybrid hosts: in a private mount namespace an empty file over
-# unified/cgroup.controllers makes it see a v1 host.
-CRUN=(crun)
-if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] && [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
-	: >"$T/empty"
-	# shellcheck disable=SC2016 # expanded by that inner bash
-	CRUN=(unshare -m --propagation private /bin/bash -c
-		'mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers && shift && exec "$@"'
-		crun-hybrid "$T/empty" crun)
-fi
+crun_hybrid_cmd "$T"
 rc_crun() { "${CRUN[@]}" "$@"; }
 
 # A shell holding 8 MiB, then sleeping (bounded; the echo keeps the shell,

@@ -222,16 +222,7 @@ rc_runc() { runc --root "$T/runc" "$@"; }
 # crun refuses hybrid hosts; in a private mount namespace an empty file over
 # unified/cgroup.controllers makes it see a v1 host (the hook runs in there too).
 # CRUN is the command line to run crun with (usable with timeout).
-crun_setup() {
-	CRUN=(crun --root "$T/crun")
-	if is_hybrid; then
-		: >"$T/empty"
-		# shellcheck disable=SC2016 # expanded by that inner bash
-		CRUN=(unshare -m --propagation private /bin/bash -c
-			'mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers && shift && exec "$@"'
-			crun-hybrid "$T/empty" "${CRUN[@]}")
-	fi
-}
+crun_setup() { crun_hybrid_cmd "$T" --root "$T/crun"; }
 rc_crun() { "${CRUN[@]}" "$@"; }
 
 # ---- helpers for the tests ----------------------------------------------------------

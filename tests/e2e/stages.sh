@@ -29,15 +29,7 @@ pid=$(printf '%s' "$state" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 echo "$1 comm=$(cat "/proc/$pid/comm" 2>/dev/null) rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)" >>"$2"
 SH
 chmod +x "$T/record.sh"
-# crun refuses hybrid hosts (see run-e2e.sh): it gets a v1 view there.
-crun_cmd=(crun)
-if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] && [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
-	: >"$T/empty"
-	# shellcheck disable=SC2016 # expanded by that inner bash
-	crun_cmd=(unshare -m --propagation private /bin/bash -c
-		'mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers && shift && exec "$@"'
-		crun-hybrid "$T/empty" crun)
-fi
+crun_hybrid_cmd "$T" --root "$T/crun"
 run_one() { # ENGINE
 	local eng=$1 b=$T/b-$1 out=$T/$1.out
 	mkdir -p "$b"
@@ -51,7 +43,7 @@ run_one() { # ENGINE
 		"$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
 	case $eng in
 	runc) runc --root "$T/runc" run --bundle "$b" "stages-$$" >"$T/$eng.log" 2>&1 </dev/null ;;
-	crun) "${crun_cmd[@]}" --root "$T/crun" run --bundle "$b" "stages-$$" >"$T/$eng.log" 2>&1 </dev/null ;;
+	crun) "${CRUN[@]}" run --bundle "$b" "stages-$$" >"$T/$eng.log" 2>&1 </dev/null ;;
 	esac
 	echo "#   $eng $("$eng" --version | head -n 1): $(tr '\n' ';' <"$out" 2>/dev/null)"
 }

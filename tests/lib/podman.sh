@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # A throw-away podman for tests: its own containers.conf and vfs storage in
 # a temp dir (cgroupfs manager, file events, runc), a busybox root file
-# system, and a clean-up that removes what the run created and nothing else.
+# system, crun's command line on hybrid hosts, and a clean-up that removes
+# what the run created and nothing else.
 # shellcheck shell=bash
 
 # podman_sandbox DIR: configure podman to live in DIR (exports the env).
@@ -50,6 +51,22 @@ busybox_rootfs() {
 	done
 	echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
+}
+
+# crun_hybrid_cmd DIR [CRUN-ARGS...]: sets CRUN to the command line that runs
+# crun. crun refuses hybrid hosts; in a private mount namespace an empty file
+# (DIR/empty) over unified/cgroup.controllers makes it see a v1 host.
+crun_hybrid_cmd() {
+	local dir=$1
+	shift
+	CRUN=(crun "$@")
+	if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] && [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+		: >"$dir/empty"
+		# shellcheck disable=SC2016 # expanded by that inner bash
+		CRUN=(unshare -m --propagation private /bin/bash -c
+			'mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers && shift && exec "$@"'
+			crun-hybrid "$dir/empty" crun "$@")
+	fi
 }
 
 # podman_sandbox_cleanup: containers, podman's parent cgroup if this run made

@@ -29,6 +29,12 @@ struct proc {
 	int procfd;
 	bool gone;
 	nh_placement_t *before; /* migrate_pages: numa_maps before the call */
+	/* migrate_pages left pages on a source node while other workers were
+	 * moving: retried once they are done (see run_migrate_pages). */
+	bool deferred;
+	uint64_t before_n; /* pages on source nodes before the first call */
+	long first_left;   /* what the first call left */
+	uint64_t first_us; /* how long it took */
 };
 
 /* One unit of work for a worker. */
@@ -177,43 +183,15 @@ static int fail_locked(struct pass *p, const nh_error_t *e)
 	return -1;
 }
 
-static int run_migrate_pages(struct pass *p, struct proc *pr)
+/* Count the outcome of a process's migrate_pages calls: LEFT is what the
+ * last call said it could not move. */
+static int account(struct pass *p, struct proc *pr, uint64_t before_n, long left, uint64_t us)
 {
 	const nh_move_opts_t *o = p->opts;
 	nh_placement_t after = { 0 };
 	nh_error_t e = { 0 };
-	uint64_t t0, us, before_n, after_n;
-	long left;
+	uint64_t after_n = (uint64_t)left;
 
-	/* A placement read walks the address space as the call does, but a
-	 * migrate_pages call also pays a fixed cost (every CPU's page lists
-	 * drained, an expedited RCU grace period): read before, and call only
-	 * when pages sit on a source node; do not read after, unless pages
-	 * the kernel skips silently must be counted. */
-	pr->before = calloc(1, sizeof(*pr->before));
-	if (!pr->before)
-		return nh_fail(&e, NH_EXIT_SYSTEM, ENOMEM, "placement"), fail_locked(p, &e);
-	if (nh_placement_read(pr->procfd, pr->before, &e) < 0) {
-		if (e.status && alive(pr))
-			return nh_prefix(&e, "process %d", (int)pr->pid), fail_locked(p, &e);
-		pr->gone = true;
-		return 0;
-	}
-	before_n = nh_placement_sum(pr->before, &o->from);
-	if (before_n == 0)
-		return 0;
-	t0 = nh_now_ms();
-	left = nh_migrate_process(pr->pid, &o->from, &o->to, o->max_retries, &e);
-	us = (nh_now_ms() - t0) * 1000;
-	if (left == -ESRCH || !alive(pr)) {
-		/* It exited during the call; the pid cannot have been reused
-		 * before the process was reaped, and nothing more is done. */
-		pr->gone = true;
-		return 0;
-	}
-	if (left < 0)
-		return fail_locked(p, &e);
-	after_n = (uint64_t)left;
 	if (o->count_left_on_source) {
 		if (nh_placement_read(pr->procfd, &after, &e) < 0) {
 			pr->gone = true;
@@ -233,6 +211,93 @@ static int run_migrate_pages(struct pass *p, struct proc *pr)
 	nh_debug("process %d: %llu pages on source nodes before, %llu after, %ld not moved",
 		 (int)pr->pid, (unsigned long long)before_n, (unsigned long long)after_n, left);
 	return 0;
+}
+
+/* One migrate_pages call (and RETRIES more while pages are left): the
+ * pages left, 0 when the process is gone, or -1 with the error in the
+ * pass. */
+static long call_migrate_pages(struct pass *p, struct proc *pr, unsigned retries, uint64_t *us)
+{
+	const nh_move_opts_t *o = p->opts;
+	nh_error_t e = { 0 };
+	uint64_t t0 = nh_now_ms();
+	long left = nh_migrate_process(pr->pid, &o->from, &o->to, retries, &e);
+
+	*us = (nh_now_ms() - t0) * 1000;
+	if (left == -ESRCH || !alive(pr)) {
+		/* It exited during the call; the pid cannot have been reused
+		 * before the process was reaped, and nothing more is done. */
+		pr->gone = true;
+		return 0;
+	}
+	if (left < 0)
+		return fail_locked(p, &e);
+	return left;
+}
+
+static int run_migrate_pages(struct pass *p, struct proc *pr)
+{
+	const nh_move_opts_t *o = p->opts;
+	nh_error_t e = { 0 };
+	uint64_t us, before_n;
+	long left;
+
+	/* A placement read walks the address space as the call does, but a
+	 * migrate_pages call also pays a fixed cost (every CPU's page lists
+	 * drained, an expedited RCU grace period): read before, and call only
+	 * when pages sit on a source node; do not read after, unless pages
+	 * the kernel skips silently must be counted. */
+	pr->before = calloc(1, sizeof(*pr->before));
+	if (!pr->before)
+		return nh_fail(&e, NH_EXIT_SYSTEM, ENOMEM, "placement"), fail_locked(p, &e);
+	if (nh_placement_read(pr->procfd, pr->before, &e) < 0) {
+		if (e.status && alive(pr))
+			return nh_prefix(&e, "process %d", (int)pr->pid), fail_locked(p, &e);
+		pr->gone = true;
+		return 0;
+	}
+	before_n = nh_placement_sum(pr->before, &o->from);
+	if (before_n == 0)
+		return 0;
+	left = call_migrate_pages(p, pr, 0, &us);
+	if (left < 0 || pr->gone)
+		return left < 0 ? -1 : 0;
+	if (left > 0) {
+		/* Since Linux 6.7 the count includes the pages the call could
+		 * not isolate at that moment, among them pages that another
+		 * call is migrating: a page the container's processes share
+		 * (copy-on-write memory, a mapped file) that another worker
+		 * has taken is "not moved" here, and a retry at once meets it
+		 * still taken. Retry when this group's calls are over. */
+		pr->deferred = true;
+		pr->before_n = before_n;
+		pr->first_left = left;
+		pr->first_us = us;
+		return 0;
+	}
+	return account(p, pr, before_n, 0, us);
+}
+
+/* The deferred processes of a group, one after the other, with no other
+ * call of this hook under way. */
+static int retry_deferred(struct pass *p, struct proc *pr)
+{
+	uint64_t us;
+	long left;
+
+	pr->deferred = false;
+	if (pr->gone)
+		return 0;
+	if (p->opts->deadline_ms && nh_now_ms() >= p->opts->deadline_ms) {
+		p->stats->budget_hit = true;
+		return account(p, pr, pr->before_n, pr->first_left, pr->first_us);
+	}
+	left = call_migrate_pages(p, pr, p->opts->max_retries, &us);
+	if (left < 0)
+		return -1;
+	if (pr->gone)
+		return 0;
+	return account(p, pr, pr->before_n, left, us > pr->first_us ? us : pr->first_us);
 }
 
 static int run_move_pages(struct pass *p, struct task *t)
@@ -309,6 +374,9 @@ static int move_group(struct pass *p, pid_t *pids, size_t n)
 			r = plan(p, &procs[i]);
 	if (r == 0)
 		r = nh_pool_run(p->opts->workers, p->n_tasks, run_task, p);
+	for (size_t i = 0; r == 0 && i < pinned; i++)
+		if (procs[i].deferred)
+			r = retry_deferred(p, &procs[i]);
 	for (size_t i = 0; i < pinned; i++) {
 		if (procs[i].gone || !alive(&procs[i]))
 			p->stats->vanished++;

@@ -5,7 +5,8 @@
 # tests (also under ASan/UBSan), make distcheck, the hostile-input matrix,
 # a short fuzzing pass, the podman/runc/crun end-to-end tests, the Debian
 # package and the Kubernetes installer image (static binary), and the
-# multi-node NUMA tests in a QEMU VM, with 50 containers started at once.
+# multi-node NUMA tests in a QEMU VM on Debian 12's kernel (6.1) and on
+# Debian 13's (6.12), with 50 containers started at once.
 # Ends with one line
 # "N passed, N failed, N skipped".
 set -uo pipefail
@@ -50,6 +51,8 @@ if (cd "$build" && step configure "$src/configure" --enable-werror) &&
 	(cd "$build" && step package make check-package)
 	(cd "$build" && step kubernetes make check-kubernetes)
 	(cd "$build" && step vm make check-vm)
+	# The same VM tests on Debian 13's kernel, named vm612/NAME (5 minutes).
+	(cd "$build" && step vm612 make check-vm-612)
 	# 50 annotated runc containers started at once in the VM (5 minutes).
 	(cd "$build" && step vm-load make check-vm-load)
 	if grep -q '^check-hostile:' "$build/Makefile"; then

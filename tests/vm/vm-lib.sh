@@ -66,6 +66,10 @@ nh_run_test() {
 		nh_result FAIL "$name" "no such test in vm-tests.sh"
 		return
 	fi
+	if [ -s /run/nh-cgroup-v1-missing ]; then
+		nh_result SKIP "$name" "kernel $(uname -r) has no cgroup v1 $(tr '\n' ' ' </run/nh-cgroup-v1-missing)hierarchy: $(head -n 1 /run/nh-cgroup-v1.err)"
+		return
+	fi
 	NH_TEST=$name timeout -s KILL "$limit" sh -c ". /nh/vm-lib.sh; . /nh/vm-tests.sh; . /nh/vm-faults.sh; . /nh/vm-static.sh; set -u; $fn"
 	rc=$?
 	why=$(cat "$NH_RUN/reason" 2>/dev/null)

@@ -4,7 +4,7 @@
 # baselines, measured in the same run on the same workload.
 #
 #   run.sh --builddir DIR [--hook PATH] [--hook-static PATH]
-#          [--only P1,P2,...] [--rounds N] [--runs N]
+#          [--only P1,P2,...] [--rounds N] [--runs N] [--kernels LIST]
 #          [--podman-runs N] [--json FILE] [--extra FILE] [--append WORDS]
 #
 #   P1, P2  on this host: the hook (dynamic and static builds) without and
@@ -17,9 +17,16 @@
 #           create, attach, remove every 20 ms) while 1 GiB moves from node
 #           0 to 1: the kernel's cpuset.mems write, the hook's engines,
 #           migratepages + the write; P8V1: the same on cgroup v1 (a second VM boot)
+#   P3W     in a VM with 4 vCPUs (two per node): P3's move_pages engine
+#           with 1, 2 and 4 workers (does it scale where it could?)
 #   P9      on this host: status --all over 200 containers (a process in a
 #           cgroup and a runtime state directory each) against reading
 #           their numa_maps with cat, and against status once per container
+#
+# The VM benchmarks run once per kernel of --kernels (default
+# "bookworm,trixie": Debian 12's 6.1 and Debian 13's 6.12, in this run); the
+# figures of 6.12 are named NAME_612.  P8V1 (cgroup v1) runs on 6.1 only:
+# Debian 13's kernel has no cgroup v1 cpusets (CONFIG_CPUSETS_V1 unset).
 #
 # DIR is a configured build tree: it must hold oci-numa-hook and
 # oci-numa-hook-static (make bench builds both; --hook, --hook-static name
@@ -36,7 +43,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 builddir=
-only=P1,P2,P3,P4,P5,P6,P7,P8,P8V1,P9
+only=P1,P2,P3,P4,P5,P6,P7,P8,P8V1,P3W,P9
 rounds=5
 runs=2000
 hook=
@@ -45,6 +52,7 @@ podman_runs=30
 json=
 extra=
 append=
+kernels=bookworm,trixie
 
 usage() {
 	sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
@@ -63,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--json) json=${2:?}; shift 2 ;;
 	--extra) extra=${2:?}; shift 2 ;;
 	--append) append=${2:?}; shift 2 ;;
+	--kernels) kernels=${2:?}; shift 2 ;;
 	*) usage ;;
 	esac
 done
@@ -318,7 +327,7 @@ bench_p2_podman() {
 
 # ---------------------------------------------------------------- P3-P7 (VM)
 vm_benchmarks() {
-	local names=()
+	local names=() k suffix
 	want P3 && names+=(p3)
 	want P7 && { want P3 || names+=(p3); names+=(p7 p7thp); }
 	want P4 && names+=(p4)
@@ -327,18 +336,28 @@ vm_benchmarks() {
 	want P8 && names+=(p8)
 	local x
 	for x in ${only//,/ }; do
-		case ${x^^} in P[1-9] | P8V1) ;; *) names+=("$x") ;; esac
+		case ${x^^} in P[1-9] | P8V1 | P3W) ;; *) names+=("$x") ;; esac
 	done
-	[ ${#names[@]} -eq 0 ] || vm_run "" "" "${names[@]}"
-	# P8 again on cgroup v1 (memory_migrate=1), in a VM booted with it.
-	if want P8V1; then vm_run _v1 nh.cgroup=v1 p8; fi
+	for k in ${kernels//,/ }; do
+		case $k in
+		bookworm) suffix= ;;
+		trixie) suffix=_612 ;;
+		*) die "--kernels: $k is not bookworm or trixie" ;;
+		esac
+		[ ${#names[@]} -eq 0 ] || vm_run "$k" "$suffix" "" "${names[@]}"
+		# P8 again on cgroup v1 (memory_migrate=1), in a VM booted with it.
+		if want P8V1 && [ "$k" = bookworm ]; then vm_run "$k" "${suffix}_v1" nh.cgroup=v1 p8; fi
+		# move_pages workers 1, 2, 4 where they could scale: 4 vCPUs.
+		if want P3W; then VM_CPUS=4 vm_run "$k" "$suffix" "" p3w; fi
+	done
 }
 
-# One boot of the bench VM running the named b_NAME functions; their
-# metrics get SUFFIX; APPEND goes to the kernel command line.
-vm_run() { # SUFFIX APPEND NAME...
-	local suffix=$1 vm_append=$2 kernel initramfs key value overlay log qpid start
-	shift 2
+# One boot of the bench VM with Debian KERNEL's kernel (bookworm, trixie)
+# running the named b_NAME functions; their metrics get SUFFIX; APPEND goes
+# to the kernel command line.
+vm_run() { # KERNEL SUFFIX APPEND NAME...
+	local suite=$1 suffix=$2 vm_append=$3 kernel initramfs key value overlay log qpid start
+	shift 3
 	local names=("$@")
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found (tests/vm/packages: qemu-system-x86 --no-install-recommends)"
@@ -347,7 +366,7 @@ vm_run() { # SUFFIX APPEND NAME...
 		kernel) kernel=$value ;;
 		initramfs) initramfs=$value ;;
 		esac
-	done < <("$top/tests/vm/build.sh" --cache "$builddir/tests/vm/cache" --hook "$hook")
+	done < <("$top/tests/vm/build.sh" --cache "$builddir/tests/vm/cache" --kernel "$suite" --hook "$hook")
 	if [ ! -s "${kernel:-}" ] || [ ! -s "${initramfs:-}" ]; then die "tests/vm/build.sh made no kernel/initramfs"; fi
 	# The test bed's initramfs plus the bench files (a second cpio archive:
 	# the kernel unpacks both).
@@ -369,9 +388,12 @@ vm_run() { # SUFFIX APPEND NAME...
 	log "VM: ${list} (console log: $log)"
 	# 2 nodes x 1.5 GiB, one vCPU each: P4 needs 512 MiB free on node 0
 	# and P6's 20 000 threads about 700 MiB of kernel memory.
-	qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 3072M \
-		-object memory-backend-ram,id=m0,size=1536M -numa node,nodeid=0,cpus=0,memdev=m0 \
-		-object memory-backend-ram,id=m1,size=1536M -numa node,nodeid=1,cpus=1,memdev=m1 \
+	# With VM_CPUS=4 (P3W) each node has two vCPUs.
+	local c0=0 c1=1
+	[ "${VM_CPUS:-2}" = 4 ] && c0=0-1 c1=2-3
+	qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "${VM_CPUS:-2}" -m 3072M \
+		-object memory-backend-ram,id=m0,size=1536M -numa "node,nodeid=0,cpus=$c0,memdev=m0" \
+		-object memory-backend-ram,id=m1,size=1536M -numa "node,nodeid=1,cpus=$c1,memdev=m1" \
 		-nodefaults -display none -serial stdio -monitor none -no-reboot -net none \
 		-kernel "$kernel" -initrd "$T/initramfs.gz" \
 		-append "console=ttyS0 panic=-1 loglevel=3 numa_balancing=disable rdinit=/nh/bench/init nh.bench=$list nh.rounds=$rounds nh.timeout=900${vm_append:+ $vm_append}${append:+ $append}" \
@@ -398,7 +420,7 @@ vm_run() { # SUFFIX APPEND NAME...
 	if tr -d '\r' <"$log" | grep -a '^bench: .* FAILED'; then
 		die "a VM benchmark failed (console log: $log)"
 	fi
-	[ -n "$topology" ] || topology=$(tr -d '\r' <"$log" | sed -n 's/^nh-bench: //p' | head -n 1)
+	topology="${topology:+$topology; }$(tr -d '\r' <"$log" | sed -n 's/^nh-bench: //p' | head -n 1)"
 }
 
 # ---------------------------------------------------------------- P9
@@ -498,20 +520,34 @@ cat "$metrics"
 summary() {
 	awk '
 	{ v[$1] = $2 }
-	function row(what, name, op, target,   x, ok) {
-		if (!(name in v) || v[name] == "") return
-		x = v[name] + 0
+	function verdict(x, op, target,   ok) {
 		ok = (op == "<=") ? (x <= target) : (x >= target)
-		printf "%-52s %8.3f  %s %-5s %s\n", what, x, op, target, ok ? "met" : (op == "<=" && x > 2 * target) ? sprintf("missed: %.1f times the target", x / target) : sprintf("missed by %.0f%%", op == "<=" ? (x / target - 1) * 100 : (1 - x / target) * 100)
+		return ok ? "met" : (op == "<=" && x > 2 * target) ? sprintf("%.1fx", x / target) : sprintf("%+.0f%%", op == "<=" ? (x / target - 1) * 100 : (x / target - 1) * 100)
+	}
+	function cell(name) { return (name in v && v[name] != "") ? sprintf("%8.3f", v[name] + 0) : sprintf("%8s", "-") }
+	# A host figure: one value.
+	function row(what, name, op, target) {
+		if (!(name in v) || v[name] == "") return
+		printf "%-58s %8.3f %8s  %s %-5s %s\n", what, v[name] + 0, "", op, target, verdict(v[name] + 0, op, target)
+	}
+	# A VM figure: on 6.1 (NAME) and 6.12 (NAME_612), side by side.
+	function vrow(what, name, op, target,   a, b) {
+		a = (name in v && v[name] != ""); b = ((name "_612") in v && v[name "_612"] != "")
+		if (!a && !b) return
+		printf "%-58s %s %s  %s %-5s %s / %s\n", what, cell(name), cell(name "_612"), op, target,
+			a ? verdict(v[name] + 0, op, target) : "-", b ? verdict(v[name "_612"] + 0, op, target) : "-"
 	}
 	# The time per process at 2000 over that at 250 (1: linear), as NAME.
-	function growth(what, prefix, name) {
-		if (!((prefix "_250") in v) || !((prefix "_2000") in v)) return
-		v[name] = v[prefix "_2000"] / v[prefix "_250"]
-		row(what, name, "<=", 1.2)
+	function growth(what, prefix, name,   k, sfx) {
+		for (k = 0; k < 2; k++) {
+			sfx = k ? "_612" : ""
+			if (((prefix "_250" sfx) in v) && ((prefix "_2000" sfx) in v))
+				v[name sfx] = v[prefix "_2000" sfx] / v[prefix "_250" sfx]
+		}
+		vrow(what, name, "<=", 1.2)
 	}
 	END {
-		printf "%-52s %8s  %s\n", "figure", "value", "target"
+		printf "%-58s %8s %8s  %s\n", "figure", "6.1", "6.12", "target (6.1 / 6.12)"
 		row("P1 no annotation / empty program, median (dynamic)", "p1_hook_ratio_median", "<=", 1.3)
 		row("P1 no annotation / empty program, p95 (dynamic)", "p1_hook_ratio_p95", "<=", 1.3)
 		row("P1 no annotation / empty program, median (static)", "p1_hook_static_ratio_median", "<=", 1.3)
@@ -520,29 +556,38 @@ summary() {
 		row("P2 annotated, nothing to move / empty (dynamic)", "p2_hook_ratio_median", "<=", 3)
 		row("P2 annotated, nothing to move / empty (static)", "p2_hook_static_ratio_median", "<=", 3)
 		row("P2 podman run --rm with hook / without, median", "p2_podman_ratio_median", "<=", 1.02)
-		row("P3 migrate_pages engine / migratepages", "p3_migrate_pages_ratio", "<=", 1.05)
-		row("P3 move_pages engine (ranges) / migratepages", "p3_move_pages_ratio", "<=", 0.7)
-		row("P4 hook (32 x 16 MiB) / migratepages loop", "p4_ratio", "<=", 0.6)
-		row("P5 worst stall move_pages / migrate_pages", "p5_stall_ratio", "<=", 0.1)
-		row("P5 total time move_pages / migrate_pages", "p5_total_ratio", "<=", 1.5)
+		vrow("P3 migrate_pages engine / migratepages", "p3_migrate_pages_ratio", "<=", 1.05)
+		vrow("P3 move_pages engine (ranges) / migratepages", "p3_move_pages_ratio", "<=", 0.7)
+		vrow("P3W (4 vCPUs) move_pages, 2 workers / 1 worker", "p3w_w2_ratio", "<=", 0.7)
+		vrow("P3W (4 vCPUs) move_pages, 4 workers / 1 worker", "p3w_w4_ratio", "<=", 0.7)
+		vrow("P3W (4 vCPUs) move_pages, 1 worker / migratepages", "p3w_move_pages_ratio", "<=", 0.7)
+		vrow("P4 hook (32 x 16 MiB) / migratepages loop", "p4_ratio", "<=", 0.6)
+		vrow("P5 worst stall move_pages / migrate_pages", "p5_stall_ratio", "<=", 0.1)
+		vrow("P5 total time move_pages / migrate_pages", "p5_total_ratio", "<=", 1.5)
+		vrow("P5 batch-time-ms 50: worst stall / migrate_pages", "p5_stall_ratio_b50", "<=", 0.1)
+		vrow("P5 batch-time-ms 50: total / migrate_pages", "p5_total_ratio_b50", "<=", 1.5)
 		growth("P6 time per process at 2000 / at 250 (linear ~1)", "p6_us_per_process", "p6_linearity")
 		growth("P6 (reference) the same for a migratepages loop", "p6_loop_us_per_process", "p6_loop_linearity")
 		growth("P6 (reference) the same, hook with nothing to move", "p6_idle_us_per_process", "p6_idle_linearity")
-		row("P6 hook / migratepages loop at 2000 processes", "p6_ratio_loop_2000", "<=", 1)
-		m = 0
-		for (k in v) if (k ~ /^p6_rss_[0-9]+$/ && v[k] + 0 > m) m = v[k] + 0
-		if (m > 0) { v["p6_rss_max_mib"] = m / 1024; row("P6 hook peak RSS, MiB (largest step)", "p6_rss_max_mib", "<=", 8) }
-		row("P7 migrate_pages engine throughput / memcpy", "p7_migrate_pages_ratio", ">=", 0.5)
-		row("P7 move_pages engine throughput / memcpy", "p7_move_pages_ratio", ">=", 0.5)
-		row("P7 (reference) migratepages throughput / memcpy", "p7_migratepages_ratio", ">=", 0.5)
-		row("P7 THP: migrate_pages engine throughput / memcpy", "p7_thp_migrate_pages_ratio", ">=", 0.5)
-		row("P7 THP: move_pages engine throughput / memcpy", "p7_thp_move_pages_ratio", ">=", 0.5)
-		row("P7 THP (reference) migratepages / memcpy", "p7_thp_migratepages_ratio", ">=", 0.5)
-		row("P8 worst start during the hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio", "<=", 0.05)
-		row("P8 worst start during the hook (move_pages) / kernel write", "p8_move_pages_ratio", "<=", 0.05)
-		row("P8 (reference) migratepages + write / kernel write", "p8_migratepages_ratio", "<=", 0.05)
-		row("P8 cgroup v1: hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio_v1", "<=", 0.05)
-		row("P8 cgroup v1: hook (move_pages) / kernel write", "p8_move_pages_ratio_v1", "<=", 0.05)
+		vrow("P6 hook / migratepages loop at 2000 processes", "p6_ratio_loop_2000", "<=", 1)
+		for (k in v) {
+			if (k ~ /^p6_rss_[0-9]+$/ && v[k] + 0 > v["p6_rss_max_mib"] * 1024) v["p6_rss_max_mib"] = v[k] / 1024
+			if (k ~ /^p6_rss_[0-9]+_612$/ && v[k] + 0 > v["p6_rss_max_mib_612"] * 1024) v["p6_rss_max_mib_612"] = v[k] / 1024
+		}
+		if (v["p6_rss_max_mib"] + 0 == 0) delete v["p6_rss_max_mib"]
+		if (v["p6_rss_max_mib_612"] + 0 == 0) delete v["p6_rss_max_mib_612"]
+		vrow("P6 hook peak RSS, MiB (largest step)", "p6_rss_max_mib", "<=", 8)
+		vrow("P7 migrate_pages engine throughput / memcpy", "p7_migrate_pages_ratio", ">=", 0.5)
+		vrow("P7 move_pages engine throughput / memcpy", "p7_move_pages_ratio", ">=", 0.5)
+		vrow("P7 (reference) migratepages throughput / memcpy", "p7_migratepages_ratio", ">=", 0.5)
+		vrow("P7 THP: migrate_pages engine throughput / memcpy", "p7_thp_migrate_pages_ratio", ">=", 0.5)
+		vrow("P7 THP: move_pages engine throughput / memcpy", "p7_thp_move_pages_ratio", ">=", 0.5)
+		vrow("P7 THP (reference) migratepages / memcpy", "p7_thp_migratepages_ratio", ">=", 0.5)
+		vrow("P8 worst start: hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio", "<=", 0.05)
+		vrow("P8 worst start: hook (move_pages) / kernel write", "p8_move_pages_ratio", "<=", 0.05)
+		vrow("P8 (reference) migratepages + write / kernel write", "p8_migratepages_ratio", "<=", 0.05)
+		vrow("P8 cgroup v1: hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio_v1", "<=", 0.05)
+		vrow("P8 cgroup v1: hook (move_pages) / kernel write", "p8_move_pages_ratio_v1", "<=", 0.05)
 		row("P9 status --all / cat of the numa_maps (200)", "p9_ratio_cat", "<=", 2)
 		row("P9 status --all / status per container (200)", "p9_ratio_each", "<=", 0.1)
 	}' "$metrics"

@@ -70,14 +70,21 @@ bench_conf() { # PATH LOG
 
 # What the hook is asked for in a run named WHO: V_ANN (annotations besides
 # nodes), V_CONF (admin configuration lines) and V_HOOK (another binary).  migrate_pages and
-# move_pages are the two engines with default settings; variant_extra (none
-# here) may define more, e.g. other batch-time-ms or workers.
+# move_pages are the two engines with default settings; move_pages_b50 has
+# batch-time-ms 50, move_pages_w2 and _w4 2 and 4 workers; variant_extra
+# (none here) may define more.
 variant() { # WHO
 	V_CONF=
 	V_HOOK=
 	V_ANN="\"oci-numa-hook/engine\": \"$1\""
 	case $1 in
 	migrate_pages | move_pages) ;;
+	# The move_pages engine with other settings, to choose its defaults.
+	move_pages_b50) V_ANN="\"oci-numa-hook/engine\": \"move_pages\"" V_CONF="batch-time-ms = 50" ;;
+	move_pages_w2 | move_pages_w4)
+		V_ANN="\"oci-numa-hook/engine\": \"move_pages\""
+		V_CONF="workers = ${1#move_pages_w}"
+		;;
 	*) variant_extra "$1" || fail "unknown variant $1" ;;
 	esac
 }
@@ -260,6 +267,26 @@ b_p7thp() {
 	done
 }
 
+# P3 with the move_pages engine's workers at 1 (its default), 2 and 4, in a
+# VM with 4 vCPUs (run.sh boots it for P3W): ranges of one process moved in
+# parallel, where there are CPUs to do it.
+b_p3w() {
+	mib=${P3_MIB:-256}
+	for r in $(seq 1 "$ROUNDS3"); do
+		for who in $(rotate "$r" migratepages move_pages move_pages_w2 move_pages_w4); do
+			move_one p3w "$who" "$mib"
+		done
+	done
+	for who in migratepages move_pages move_pages_w2 move_pages_w4; do
+		series_metrics "p3w_$who" ms
+	done
+	w1=$(values p3w_move_pages | median)
+	metric p3w_w2_ratio "$(ratio "$(values p3w_move_pages_w2 | median)" "$w1")" x
+	metric p3w_w4_ratio "$(ratio "$(values p3w_move_pages_w4 | median)" "$w1")" x
+	metric p3w_move_pages_ratio "$(ratio "$w1" "$(values p3w_migratepages | median)")" x
+	metric p3w_cpus "$(grep -c ^processor /proc/cpuinfo)" CPUs
+}
+
 # ------------------------------------------------------------------ P4
 # 32 processes x 16 MiB in one cgroup: the hook (its default engine,
 # processes in parallel) against a shell loop of migratepages.
@@ -311,7 +338,7 @@ b_p4() {
 b_p5() {
 	mib=${P3_MIB:-256}
 	for r in $(seq 1 "$ROUNDS3"); do
-		for who in $(rotate "$r" migrate_pages move_pages migratepages); do
+		for who in $(rotate "$r" migrate_pages move_pages migratepages move_pages_b50); do
 			move_one p5 "$who" "$mib" probe
 		done
 	done
@@ -332,6 +359,11 @@ b_p5() {
 	done
 	metric p5_stall_ratio "$(ratio "$(values p5_stall_move_pages | median)" "$(values p5_stall_migrate_pages | median)")" x
 	metric p5_total_ratio "$(ratio "$(values p5_move_pages | median)" "$(values p5_migrate_pages | median)")" x
+	# batch-time-ms 50 instead of the default 5
+	series_metrics p5_stall_move_pages_b50 ms
+	metric p5_move_pages_b50 "$(values p5_move_pages_b50 | median)" ms
+	metric p5_stall_ratio_b50 "$(ratio "$(values p5_stall_move_pages_b50 | median)" "$(values p5_stall_migrate_pages | median)")" x
+	metric p5_total_ratio_b50 "$(ratio "$(values p5_move_pages_b50 | median)" "$(values p5_migrate_pages | median)")" x
 }
 
 # ------------------------------------------------------------------ P8

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2016 # the sh -c scripts take their arguments as $1, $2
 # Builds the Debian 13 (trixie) test bed of tests/distro (README.md there),
 # from Debian packages only, into a cache directory.  Each stage is rebuilt
 # only when one of its inputs changed (a hash of the inputs is kept beside
@@ -24,7 +25,7 @@
 # device nodes in the image) and mmdebstrap, e2fsprogs, gcc, libc6-dev.
 set -euo pipefail
 
-CACHE= BUILDDIR=
+CACHE='' BUILDDIR=''
 usage() { echo "usage: $0 --cache DIR --builddir DIR" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -140,7 +141,7 @@ if ! up_to_date "$CACHE/base.tar.key" "$key"; then
 	log "guest root: $((SECONDS - t0)) s, $(du -m "$CACHE/base.tar" | cut -f1) MiB"
 fi
 if [ ! -s "$CACHE/vmlinuz" ] || [ ! -s "$CACHE/initrd.img" ] || ! up_to_date "$CACHE/kernel.key" "$(cat "$CACHE/base.tar.key")"; then
-	rm -rf "$CACHE/boot"
+	rm -rf "${CACHE:?}/boot"
 	mkdir -p "$CACHE/boot"
 	tar -C "$CACHE/boot" -xf "$CACHE/base.tar" --wildcards './boot/vmlinuz-*' './boot/initrd.img-*'
 	kver=$(ls "$CACHE/boot/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
@@ -150,7 +151,7 @@ if [ ! -s "$CACHE/vmlinuz" ] || [ ! -s "$CACHE/initrd.img" ] || ! up_to_date "$C
 	mv "$CACHE/boot/boot/initrd.img-$kver" "$CACHE/initrd.img"
 	echo "$kver" >"$CACHE/kernel-version"
 	cat "$CACHE/base.tar.key" >"$CACHE/kernel.key"
-	rm -rf "$CACHE/boot"
+	rm -rf "${CACHE:?}/boot"
 	log "kernel $kver and its initrd"
 fi
 

@@ -19,7 +19,7 @@
 set -euo pipefail
 
 ALL_TESTS="package podman-crun-control podman-crun-nodes1 podman-runc-nodes1 podman-crun-nodes7 podman-runc-nodes7 podman-crun-cpuset-mems podman-runc-cpuset-mems"
-CACHE= only=
+CACHE='' only=''
 usage() { echo "usage: $0 --cache DIR [--only NAME,NAME]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -64,16 +64,17 @@ qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2G "${nodes[@]}" \
 	</dev/null >"$log" 2>&1 &
 qpid=$!
 
-# Watch the console: echo results and measurements as they come; stop the VM
+# Watch the console: echo measurements and progress as they come (the
+# results are printed once, at the end, one per test); stop the VM
 # when it panics, when no result came for too long, or past the total limit.
-ended=exited shown=0 seen=0 last=$SECONDS started= done_at=
+ended=exited shown=0 seen=0 last=$SECONDS started='' done_at=''
 clean() { tr -d '\r' <"$log"; }
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 	total=$(wc -l <"$log")
 	if [ "$total" -gt "$shown" ]; then
 		tail -n "+$((shown + 1))" "$log" | head -n "$((total - shown))" | tr -d '\r' |
-			grep -aE '^(PASS|FAIL|SKIP): |^# |^nh-distro: ' || true
+			grep -aE '^# |nh-distro: ' | sed 's/^.*nh-distro: /# nh-distro: /' || true
 		shown=$total
 	fi
 	count=$(clean | grep -caE '^(PASS|FAIL|SKIP): distro/' || true)

@@ -143,6 +143,15 @@ if [ "${1:-}" = --one ]; then
 		fi
 		running=$(podman ps --filter "name=$name" -q)
 		podman rm -f -t 0 "$name" >/dev/null 2>&1
+		if [ "$rt" = crun ]; then
+			# crun discards a hook's output unless told where to put it.
+			podman run --rm --runtime crun --network=none --annotation oci-numa-hook/nodes=7 \
+				--annotation run.oci.hooks.stderr=/dev/stderr "$IMAGE" /bin/true >/dev/null 2>"$dir/stderr2"
+			note "with --annotation run.oci.hooks.stderr=/dev/stderr: exit $?; terminal (stderr): $(tr '\n' '|' <"$dir/stderr2")"
+		fi
+		# Every journal line (any identifier) that carries the reason.
+		journalctl -q -o short --after-cursor="$cursor" 2>/dev/null | grep -F 'node 7' |
+			while read -r l; do note "  journal (any identifier): $l"; done
 		[ "$rc" != 0 ] || fail "podman run exited 0 with nodes=7"
 		! grep -q workload-ran "$dir/stdout" || fail "the workload ran"
 		[ -z "$running" ] || fail "the container is running"

@@ -110,7 +110,7 @@ if [ "$ended" = poweroff ]; then
 elif [ ! -s "$log" ]; then
 	why="the VM printed nothing (qemu failed to start?)"
 else
-	why="the VM did not finish ($ended after $elapsed s; last console line: $(clean | grep -av -e '^$' | tail -n 1 | cut -c1-200))"
+	why="the VM did not finish ($ended after $elapsed s; last console line: $(clean | grep -av -e '^$' -e 'terminating on signal' | tail -n 1 | cut -c1-200))"
 	# The initramfs's or systemd's own word on a failed boot, if any.
 	alert=$(clean | grep -a -m1 -e 'ALERT!' -e 'emergency mode' -e 'Failed to mount' -e 'Dependency failed' | cut -c1-200 || true)
 	[ -z "$alert" ] || why="$why; $alert"

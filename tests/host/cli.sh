@@ -6,9 +6,7 @@
 set -uo pipefail
 . "${NH_SRCDIR:-$(dirname "$0")/../..}/tests/host/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to create cgroups"; exit 0; }
-root=$(cpuset_root)
-[ -n "$root" ] || bail "no cpuset cgroup hierarchy on this host"
+need_host_cgroups
 WORKLOAD="$NH_BUILDDIR/tests/host/workload"
 tmp=$(mktemp -d)
 # The fake runtime states below name containers abcdef123456 and fedcba987,

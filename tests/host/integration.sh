@@ -8,10 +8,8 @@
 set -uo pipefail
 . "${NH_SRCDIR:-$(dirname "$0")/../..}/tests/host/lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to create cgroups"; exit 0; }
-root=$(cpuset_root)
-[ -n "$root" ] || bail "no cpuset cgroup hierarchy on this host"
-command -v strace >/dev/null || bail "strace is missing (Debian package strace)"
+need_host_cgroups
+command -v strace >/dev/null || skip_all "strace is missing (Debian package strace)"
 WORKLOAD="$NH_BUILDDIR/tests/host/workload"
 
 tmp=$(mktemp -d)

@@ -19,6 +19,8 @@ not_ok() {
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 tap_end() { echo "1..$tap_n"; exit 0; }
 bail() { echo "Bail out! $*"; exit 1; }
+# skip_all WHY: the whole script cannot run here (not a failure of the hook).
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 # check NAME CONDITION-COMMAND... : one TAP line.
 check() {
@@ -35,6 +37,22 @@ cpuset_root() {
 	elif grep -qw cpuset /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
 		echo /sys/fs/cgroup
 	fi
+}
+
+# need_host_cgroups: skip the whole script, naming the reason, where it
+# cannot run: not root, no cpuset hierarchy (a build chroot without /sys, as
+# in a Debian package build), or a cgroup tree that cannot be written
+# (read-only /sys/fs/cgroup in a container).  Sets root to the hierarchy.
+need_host_cgroups() {
+	local probe
+	[ "$(id -u)" = 0 ] || skip_all "needs root to create cgroups"
+	[ -r /proc/self/status ] || skip_all "no /proc on this host (a chroot without /proc?)"
+	root=$(cpuset_root)
+	[ -n "$root" ] || skip_all "no cpuset cgroup hierarchy on this host (no cgroup2 with cpuset, no v1 cpuset; a chroot without /sys/fs/cgroup?)"
+	probe="$root/oci-numa-hook-probe-$$"
+	mkdir "$probe" 2>/dev/null || skip_all "cannot create a cgroup under $root (read-only or not delegated)"
+	rmdir "$probe"
+	[ -d /sys/devices/system/node ] || skip_all "no /sys/devices/system/node on this host"
 }
 
 # make_cgroup PATH: a cgroup with every CPU and memory node of its parent.

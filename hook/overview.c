@@ -50,8 +50,12 @@ static int fill_row(nh_overview_t *o, const nh_topology_t *topo, nh_container_t 
 	char path[32];
 	int r = -1;
 
-	if (nh_container_load(c, err) < 0)
-		return -1;
+	if (nh_container_load(c, err) < 0) {
+		if (err->errnum != ENOENT)
+			return -1;
+		nh_error_clear(err); /* deleted since it was listed */
+		return 1;
+	}
 	if (c->info.sandbox)
 		return 1;
 	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);

@@ -499,6 +499,8 @@ t_runc_load() {
 	done
 	note "$ok of $n containers ran with cpuset.mems 1 and their pages on node 1; hook log: $(grep -ac ': info: summary ' "$NH_RUN/hook.log") summaries, $(grep -ac ': error: ' "$NH_RUN/hook.log") errors"
 	note "hook run times (ms=): $(grep -a ': info: summary ' "$NH_RUN/hook.log" | sed -n 's/.* ms=\([0-9]*\).*/\1/p' | sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %d, max %d", a[int((NR + 1) / 2)], a[NR] }')"
+	# The hook's own words for the first failures (runc's line is cut short).
+	grep -a ': error: ' "$NH_RUN/hook.log" | head -n 5 | while read -r line; do note "hook error: $line"; done
 	# Faster than $n x `runc delete -f` (a second each under TCG): kill them
 	# all, drop runc's state; nh_cleanup removes the cgroups.
 	echo 1 >"$NH_CG/cgroup.kill"

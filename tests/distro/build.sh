@@ -12,7 +12,8 @@
 #                   chroot with dpkg-buildpackage (its `make check` included)
 #                   from `make distdir` of the build tree
 #   base.tar        the guest's root: trixie with systemd, podman, crun, runc,
-#                   containerd, numactl, the cloud kernel and its initrd
+#                   containerd, numactl, python3-grpcio and jq (the CRI
+#                   tests), the cloud kernel and its initrd
 #   vmlinuz, initrd.img   taken from base.tar's /boot
 #   bin/            static helpers of tests/vm (nh-pages, nh-workload)
 #   disk.img        ext4 (mkfs.ext4 -d) of base.tar + the .deb installed
@@ -122,7 +123,7 @@ DEB=$(ls "$CACHE"/deb/oci-numa-hook_*.deb | head -n 1)
 IMAGE_PKGS="systemd,systemd-sysv,dbus,udev,kmod,procps,util-linux,iproute2,
 linux-image-cloud-amd64,initramfs-tools,
 podman,crun,runc,conmon,containers-storage,golang-github-containers-common,netavark,catatonit,
-containerd,numactl,busybox-static,strace,
+containerd,numactl,busybox-static,strace,python3-grpcio,jq,
 libcgroup3,libyajl2,libnuma1"
 IMAGE_PKGS=$(echo "$IMAGE_PKGS" | tr -d '\n ')
 key=$(printf '%s\n' "$SOURCES" "$IMAGE_PKGS" base v1 | hash_of)
@@ -164,7 +165,7 @@ for h in nh-pages nh-workload; do
 done
 
 # --- the disk image
-GUEST_FILES=("$HERE/guest-tests.sh" "$HERE/nh-distro-tests.service")
+GUEST_FILES=("$HERE/guest-tests.sh" "$HERE/nh-distro-tests.service" "$HERE/nh-cri.py")
 key=$( (cat "$CACHE/base.tar.key"; sha256sum "$DEB" "$CACHE"/bin/* "${GUEST_FILES[@]}" | cut -d' ' -f1; echo disk v1) | hash_of)
 if ! up_to_date "$CACHE/disk.img.key" "$key"; then
 	log "disk image: base + $(basename "$DEB") + tests"
@@ -184,6 +185,7 @@ if ! up_to_date "$CACHE/disk.img.key" "$key"; then
 		{ echo "build.sh: installing the package in the guest root failed:" >&2; tail -n 20 "$CACHE/install.log" >&2; exit 1; }
 	cp "$CACHE"/bin/* "$R/opt/nh-distro/bin/"
 	install -m 755 "$HERE/guest-tests.sh" "$R/opt/nh-distro/guest-tests.sh"
+	install -m 755 "$HERE/nh-cri.py" "$R/opt/nh-distro/nh-cri.py"
 	install -m 644 "$HERE/nh-distro-tests.service" "$R/etc/systemd/system/nh-distro-tests.service"
 	ln -sf /etc/systemd/system/nh-distro-tests.service "$R/etc/systemd/system/multi-user.target.wants/nh-distro-tests.service"
 	# The console belongs to the tests: no login prompt on it.

@@ -202,6 +202,163 @@ if [ "${1:-}" = --one ]; then
 		true
 	}
 
+	# containerd's CRI, configured as a user would (README, "3. containerd"):
+	# the systemd cgroup driver, and the runc handler with a base spec made
+	# from `ctr oci spec` (without its rlimits) that lists the hook at
+	# createRuntime and poststart, and the pod annotations let through.
+	# The images (no registry): the test image and a "pause" image (the
+	# same tarball with a command), saved by podman and imported with
+	# `ctr -n k8s.io images import`.  Done once, by the first CRI test.
+	CRI=/opt/nh-distro/nh-cri.py
+	CRI_IMAGE=localhost/nh-busybox:latest
+	PAUSE_IMAGE=localhost/nh-pause:latest
+	cri_setup() {
+		local t0 base=/etc/containerd/oci-numa-hook-base.json
+		[ -e "$RUN/cri-ready" ] && return 0
+		t0=$(date +%s%N)
+		ctr oci spec | jq --arg hook "$HOOK" 'del(.process.rlimits) | .hooks = {
+			"createRuntime": [{"path": $hook, "args": ["oci-numa-hook", "hook", "createRuntime"]}],
+			"poststart":     [{"path": $hook, "args": ["oci-numa-hook", "hook", "poststart"]}]}' \
+			>"$base.tmp" && mv "$base.tmp" "$base" || fail "making the base spec from ctr oci spec failed"
+		cat >/etc/containerd/config.toml <<-EOF
+		version = 2
+
+		[plugins]
+		  [plugins."io.containerd.grpc.v1.cri"]
+		    sandbox_image = "$PAUSE_IMAGE"
+		    [plugins."io.containerd.grpc.v1.cri".cni]
+		      bin_dir = "/usr/lib/cni"
+		      conf_dir = "/etc/cni/net.d"
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+		      runtime_type = "io.containerd.runc.v2"
+		      base_runtime_spec = "$base"
+		      pod_annotations = ["oci-numa-hook/*"]
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		        SystemdCgroup = true
+		  [plugins."io.containerd.internal.v1.opt"]
+		    path = "/var/lib/containerd/opt"
+		EOF
+		systemctl restart containerd || fail "systemctl restart containerd: $(journalctl -q -u containerd -n 5 | tr '\n' '|')"
+		local i=0
+		until ctr version >/dev/null 2>&1; do
+			i=$((i + 1)); [ "$i" -le 600 ] || fail "containerd does not answer after 60 s"; sleep 0.1
+		done
+		note "containerd (re)started with the CRI configuration in $((($(date +%s%N) - t0) / 1000000)) ms"
+		t0=$(date +%s%N)
+		tar -C "$RUN/image" -c . | podman import --change 'CMD ["/bin/sleep", "2147483647"]' - "$PAUSE_IMAGE" >/dev/null 2>"$RUN/pause.err" ||
+			fail "podman import of the pause image: $(tail -n 2 "$RUN/pause.err")"
+		for im in "$CRI_IMAGE" "$PAUSE_IMAGE"; do
+			rm -f "$RUN/save.tar"
+			podman save --format docker-archive -o "$RUN/save.tar" "$im" >"$RUN/save.err" 2>&1 ||
+				fail "podman save $im: $(tail -n 2 "$RUN/save.err")"
+			ctr -n k8s.io images import "$RUN/save.tar" >"$RUN/import.err" 2>&1 ||
+				fail "ctr -n k8s.io images import ($im): $(tail -n 2 "$RUN/import.err" | tr '\n' ' ')"
+		done
+		note "images saved by podman and imported by ctr in $((($(date +%s%N) - t0) / 1000000)) ms: $(ctr -n k8s.io images ls -q | tr '\n' ' ')"
+		touch "$RUN/cri-ready"
+	}
+	# The init pid and cgroup of a container of containerd's runc shim.
+	cri_pid() { jq -r .init_process_pid "/run/containerd/runc/k8s.io/$1/state.json"; }
+	cri_cgroup() { sed -n 's/^0:://p' "/proc/$(cri_pid "$1")/cgroup"; }
+
+	# A pod with one container through the CRI, as kubelet starts it: the
+	# pod's cgroup parent is a kubepods slice (systemd driver), the
+	# container runs on node 0's CPU.  ANNOTATE: the value of the pod
+	# annotation oci-numa-hook/nodes, or "" for none.
+	# Sets pod, uid, sandbox, container, dir; leaves the output in $dir/up.
+	cri_up() { # NAME ANNOTATE
+		local ann=()
+		pod=$1; uid=$(cat /proc/sys/kernel/random/uuid)
+		[ -n "$2" ] && ann=(--annotation "oci-numa-hook/nodes=$2")
+		dir=$RUN/$pod; rm -rf "$dir"; mkdir -p "$dir"
+		mkdir -p "/var/log/pods/default_${pod}_$uid"
+		t0=$(date +%s%N)
+		python3 "$CRI" up --name "$pod" --namespace default --uid "$uid" --container workload \
+			--image "$CRI_IMAGE" --cgroup-parent "kubepods-besteffort-pod${uid//-/_}.slice" \
+			--log-dir "/var/log/pods/default_${pod}_$uid" --cpuset-cpus 0 --mount "$dir:/x" "${ann[@]}" \
+			-- /bin/nh-workload --anon 64 --threads 2 --wait /x/go --ready /x/ready >"$dir/up" 2>&1
+		rc=$?
+		note "nh-cri.py up (RunPodSandbox, CreateContainer, StartContainer): exit $rc in $((($(date +%s%N) - t0) / 1000000)) ms"
+		while read -r l; do note "  $l"; done <"$dir/up"
+		sandbox=$(sed -n 's/^sandbox=//p' "$dir/up"); container=$(sed -n 's/^container=//p' "$dir/up")
+	}
+	cri_down() {
+		[ -n "$sandbox" ] || return 0
+		python3 "$CRI" down "$sandbox" ${container:+"$container"} >"$dir/down" 2>&1 ||
+			note "nh-cri.py down: $(tr '\n' ' ' <"$dir/down")"
+	}
+
+	cri_nodes1() { # ANNOTATE(yes|no)
+		local annotate=$1 name pid cgp spid ready anon pages total mems cursor hooklines out json
+		name=cri-nodes1; [ "$annotate" = yes ] || name=cri-control
+		cri_setup
+		cursor=$(journal_cursor)
+		cri_up "$name" "$([ "$annotate" = yes ] && echo 1)"
+		trap cri_down EXIT
+		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		spid=$(cri_pid "$sandbox")
+		note "workload pid $pid, /proc/$pid/cgroup: $(tr '\n' ' ' <"/proc/$pid/cgroup")"
+		note "pause (sandbox) pid $spid, /proc/$spid/cgroup: $(tr '\n' ' ' <"/proc/$spid/cgroup")"
+		note "shim: $(tr '\n' ' ' <"/proc/$(ps -o ppid= -p "$pid" | tr -d ' ')/cgroup")"
+		note "annotations in the container's config.json: $(jq -c .annotations "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$container/config.json" 2>&1)"
+		note "hooks in the container's config.json: $(jq -c '.hooks // {} | map_values(length)' "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$container/config.json" 2>&1); in the sandbox's: $(jq -c '.hooks // {} | map_values(length)' "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$sandbox/config.json" 2>&1)"
+		note "cgroup levels (before the workload allocates):"; cgroup_levels "$cgp"
+		hooklines=$(journal_since "$cursor")
+		note "hook lines in the journal: $(echo "$hooklines" | tr '\n' '|')"
+		touch "$dir/go"
+		wait_file "$dir/ready" 120 || fail "workload not ready after 120 s"
+		ready=$(cat "$dir/ready")
+		anon=$(field anon "$ready")
+		pages=$(nh-pages --range "$anon" "$pid" | sed -n 's/^total //p')
+		total=$(nh-pages --cgroup "$CG$cgp" | sed -n 's/^total //p')
+		mems=$(cat "$CG$cgp/cpuset.mems")
+		note "memory allocated after start (anon $anon): $pages"
+		note "every resident page of the container: $total"
+		note "cpuset.mems of $cgp: '$mems' (effective '$(cat "$CG$cgp/cpuset.mems.effective")')"
+		if [ "$annotate" = no ]; then
+			[ -z "$hooklines" ] || fail "the hook logged for a pod without the annotation: $hooklines"
+			expect_on_node 0 99 "$pages" "memory allocated after start, without the annotation"
+			return
+		fi
+		expect_on_node 1 99 "$pages" "memory allocated after start"
+		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
+		# The operator command finds the container created through the CRI.
+		out=$(oci-numa-hook status --pod "default/$name" --container workload 2>&1) ||
+			fail "oci-numa-hook status --pod default/$name --container workload: $(echo "$out" | tail -n 2)"
+		while read -r l; do note "  status --pod: $l"; done <<<"$out"
+		grep -q "${container:0:12}" <<<"$out" || fail "status --pod does not name container ${container:0:12}"
+		grep -qF "default/$name/workload" <<<"$out" || fail "status --pod does not name default/$name/workload"
+		json=$(oci-numa-hook status --all --json 2>&1) || fail "oci-numa-hook status --all --json: $(echo "$json" | tail -n 2)"
+		note "status --all --json, this container: $(jq -c --arg id "$container" '.containers[] | select(.id as $x | $id | startswith($x)) | {id, pod, state_dir, cgroup, target, target_nodes, cpuset_mems, on_target_share}' <<<"$json" 2>&1)"
+		note "status --all: $(oci-numa-hook status --all 2>&1 | tr '\n' '|')"
+		jq -e --arg id "$container" --arg pod "$name" '[.containers[] | select((.id as $x | $id | startswith($x)) and .pod == {"namespace": "default", "name": $pod, "container": "workload"} and .target == "1")] | length == 1' \
+			<<<"$json" >/dev/null || fail "status --all --json does not list $container with pod default/$name/workload and target \"1\""
+	}
+
+	cri_nodes7() {
+		local cursor reason details running
+		cri_setup
+		cursor=$(journal_cursor)
+		cri_up cri-nodes7 7
+		trap cri_down EXIT
+		details=$(sed -n 's/^error: //p' "$dir/up")
+		journal_since "$cursor" >"$dir/journal"
+		while read -r l; do note "  journalctl -t oci-numa-hook: $l"; done <"$dir/journal"
+		[ "$rc" != 0 ] || fail "the pod started with oci-numa-hook/nodes=7"
+		[ -n "$details" ] || fail "no gRPC error from the client: $(tail -n 1 "$dir/up")"
+		reason=$(grep -m1 'error: ' "$dir/journal" | sed 's/^.*error: //')
+		note "the hook's reason in the journal: '$reason'"
+		[ -n "$reason" ] || fail "no error line from the hook in the journal"
+		grep -q 7 <<<"$reason" || fail "the hook's reason does not name node 7: $reason"
+		grep -qF -- "$reason" <<<"$details" || fail "the gRPC error does not carry the hook's reason: $details"
+		! grep -q '^started' "$dir/up" || fail "StartContainer succeeded"
+		[ -n "$container" ] && running=$(ctr -n k8s.io task ls 2>/dev/null | awk -v id="$container" '$1 == id {print $3}')
+		note "task of the container after the failure: '${running:-none}'"
+		[ "${running:-}" != RUNNING ] || fail "the container's task is running"
+		[ ! -e "$dir/ready" ] || fail "the workload ran"
+	}
+
 	# The installed package, as a Debian 13 user has it.
 	t_package() {
 		dpkg -s oci-numa-hook >/dev/null 2>&1 || fail "package oci-numa-hook not installed"
@@ -224,6 +381,9 @@ if [ "${1:-}" = --one ]; then
 	t_podman_runc_nodes7() { podman_nodes7 runc; }
 	t_podman_crun_cpuset_mems() { podman_cpuset_mems crun; }
 	t_podman_runc_cpuset_mems() { podman_cpuset_mems runc; }
+	t_cri_runc_control() { cri_nodes1 no; }
+	t_cri_runc_nodes1() { cri_nodes1 yes; }
+	t_cri_runc_nodes7() { cri_nodes7; }
 
 	fn=t_$(echo "$NAME" | tr - _)
 	declare -F "$fn" >/dev/null || fail "no such test"

@@ -624,6 +624,23 @@ t_cli_status_migrate() {
 	[ "$(cat "$CG/cpuset.mems")" = 1 ] || fail "cpuset.mems is '$(cat "$CG/cpuset.mems")', want 1"
 	"$NH_HOOK" status cli --json >"$NH_RUN/status.json" 2>&1 || fail "status --json failed: $(cat "$NH_RUN/status.json")"
 	status_matches "$after" "$NH_RUN/status.json"
+	# status --all: the container's row, and on cgroup v2 the cgroup's own
+	# memory.numa_stat (its 64 MiB of anonymous memory now on node 1).
+	"$NH_HOOK" status --all --json >"$NH_RUN/all.json" 2>"$NH_RUN/all.err" || fail "status --all failed: $(cat "$NH_RUN/all.err")"
+	row=$(tr '{' '\n' <"$NH_RUN/all.json" | grep -a -A 20 '"id":"cli"' | tr -d '\n')
+	note "status --all, row of cli: $(echo "$row" | cut -c 1-400)"
+	case $row in
+	*'"cpuset_mems":"1"'*) ;;
+	*) fail "status --all has no row for cli with cpuset_mems 1: $(cat "$NH_RUN/all.json")" ;;
+	esac
+	if [ "$NH_CGV" = 2 ]; then
+		anon=$(sed -n 's/.*"memory_numa_stat":{"anon":{"0":\([0-9]*\),"1":\([0-9]*\)}.*/\1 \2/p' "$NH_RUN/all.json" | head -n 1)
+		note "memory.numa_stat anon (bytes, node 0 and 1): $anon; the kernel's file: $(grep '^anon ' "$CG/memory.numa_stat")"
+		[ -n "$anon" ] || fail "no memory_numa_stat in status --all: $(cat "$NH_RUN/all.json")"
+		[ "${anon#* }" -ge $((60 * 1024 * 1024)) ] || fail "memory_numa_stat says ${anon#* } bytes of anon on node 1, want >= 60 MiB"
+		[ "$(grep '^anon ' "$CG/memory.numa_stat" | sed -n 's/.* N1=\([0-9]*\).*/\1/p')" = "${anon#* }" ] ||
+			fail "status --all's anon N1 ${anon#* } differs from the kernel's memory.numa_stat: $(grep '^anon ' "$CG/memory.numa_stat")"
+	fi
 }
 
 # Fails unless the total_pages of a `status --json` agree with an nh-pages

@@ -59,6 +59,18 @@ if [ "${1:-}" = --one ]; then
 		done
 	}
 	# The hook's syslog lines (tag oci-numa-hook) since a cursor.
+	# Once the workload of DIR (pid PID, cgroup CGP) reported ready: its
+	# memory allocated after start ($pages), every resident page of the
+	# container ($total) and cpuset.mems ($mems), noted.
+	measure_after_start() { # DIR PID CGP
+		anon=$(field anon "$(cat "$1/ready")")
+		pages=$(nh-pages --range "$anon" "$2" | sed -n 's/^total //p')
+		total=$(nh-pages --cgroup "$CG$3" | sed -n 's/^total //p')
+		mems=$(cat "$CG$3/cpuset.mems")
+		note "memory allocated after start (anon $anon): $pages"
+		note "every resident page of the container: $total"
+		note "cpuset.mems of $3: '$mems' (effective '$(cat "$CG$3/cpuset.mems.effective")')"
+	}
 	journal_since() { journalctl -q -o cat -t oci-numa-hook --after-cursor="$1" 2>/dev/null; }
 	journal_cursor() { journalctl -q -n 0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p'; }
 
@@ -92,14 +104,7 @@ if [ "${1:-}" = --one ]; then
 		note "hook lines in the journal: $(echo "$hooklines" | tr '\n' '|')"
 		touch "$dir/go"
 		wait_file "$dir/ready" 120 || fail "workload not ready after 120 s: $(podman logs "$name" 2>&1 | tail -n 3)"
-		ready=$(cat "$dir/ready")
-		anon=$(field anon "$ready")
-		pages=$(nh-pages --range "$anon" "$pid" | sed -n 's/^total //p')
-		total=$(nh-pages --cgroup "$CG$cgp" | sed -n 's/^total //p')
-		mems=$(cat "$CG$cgp/cpuset.mems")
-		note "memory allocated after start (anon $anon): $pages"
-		note "every resident page of the container: $total"
-		note "cpuset.mems of $cgp: '$mems' (effective '$(cat "$CG$cgp/cpuset.mems.effective")')"
+		measure_after_start "$dir" "$pid" "$cgp"
 		note "cgroup levels (after):"; cgroup_levels "$cgp"
 		podman rm -f -t 0 "$name" >/dev/null 2>&1
 		if [ "$annotate" = yes ]; then
@@ -308,14 +313,7 @@ if [ "${1:-}" = --one ]; then
 		note "hook lines in the journal: $(echo "$hooklines" | tr '\n' '|')"
 		touch "$dir/go"
 		wait_file "$dir/ready" 120 || fail "workload not ready after 120 s"
-		ready=$(cat "$dir/ready")
-		anon=$(field anon "$ready")
-		pages=$(nh-pages --range "$anon" "$pid" | sed -n 's/^total //p')
-		total=$(nh-pages --cgroup "$CG$cgp" | sed -n 's/^total //p')
-		mems=$(cat "$CG$cgp/cpuset.mems")
-		note "memory allocated after start (anon $anon): $pages"
-		note "every resident page of the container: $total"
-		note "cpuset.mems of $cgp: '$mems' (effective '$(cat "$CG$cgp/cpuset.mems.effective")')"
+		measure_after_start "$dir" "$pid" "$cgp"
 		if [ "$annotate" = no ]; then
 			[ -z "$hooklines" ] || fail "the hook logged for a pod without the annotation: $hooklines"
 			expect_on_node 0 99 "$pages" "memory allocated after start, without the annotation"

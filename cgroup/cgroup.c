@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <libcgroup.h>
@@ -12,6 +13,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cgroup/proc_cgroup.h"
+#include "cgroup/systemd.h"
 #include "common/util.h"
 
 #define PROC_CGROUP_MAX (64 * 1024)
@@ -228,6 +230,7 @@ void nh_cgroup_close(nh_cgroup_t *cg)
 {
 	free(cg->mount);
 	free(cg->path);
+	free(cg->top);
 	if (cg->dirfd >= 0)
 		close(cg->dirfd);
 	memset(cg, 0, sizeof(*cg));
@@ -290,13 +293,118 @@ int nh_cgroup_read_cpus(const nh_cgroup_t *cg, nh_cpuset_t *out, nh_error_t *err
 	return nh_cpuset_parse_kernel(buf, strlen(buf), out, name, err);
 }
 
+/* path without its last up components ("/" when none is left); NULL when
+ * out of memory. */
+static char *ancestor_path(const char *path, unsigned up)
+{
+	char *a = strdup(path);
+
+	for (unsigned i = 0; a && i < up; i++) {
+		char *slash = strrchr(a, '/');
+
+		if (!slash || slash == a) {
+			a[0] = '/';
+			a[1] = '\0';
+			break;
+		}
+		*slash = '\0';
+	}
+	return a;
+}
+
+/* Whether name holds word with no letter or digit either side. */
+static bool holds_word(const char *name, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (n == 0)
+		return false;
+	for (const char *p = strstr(name, word); p; p = strstr(p + 1, word)) {
+		bool before = p == name || !isalnum((unsigned char)p[-1]);
+		bool after = !isalnum((unsigned char)p[n]);
+
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
+void nh_cgroup_claim_ancestors(nh_cgroup_t *cg, const char *id)
+{
+	const char *own = own_cgroup(cg->v1);
+	unsigned up = 0;
+
+	cg->own_above = 0;
+	for (unsigned i = 1; id && id[0] && i < TREE_DEPTH_MAX; i++) {
+		_cleanup_free_ char *a = ancestor_path(cg->path, i);
+		const char *base;
+		size_t len;
+
+		if (!a || strcmp(a, "/") == 0)
+			break;
+		len = strlen(a);
+		/* The caller's own cgroup and its ancestors are never the container's. */
+		if (own && strncmp(own, a, len) == 0 && (own[len] == '/' || own[len] == '\0'))
+			break;
+		base = strrchr(a, '/') + 1;
+		if (holds_word(base, id))
+			up = i;
+	}
+	free(cg->top);
+	cg->top = NULL;
+	cg->own_above = up;
+	if (up)
+		cg->top = ancestor_path(cg->path, up);
+	if (!cg->top)
+		cg->own_above = 0;
+}
+
+const char *nh_cgroup_top(const nh_cgroup_t *cg)
+{
+	return cg->top ? cg->top : cg->path;
+}
+
+/* Level up of the container (0: its cgroup; up to own_above), opened:
+ * lvl is a copy of cg with the level's path and directory. */
+static int open_level(const nh_cgroup_t *cg, unsigned up, nh_cgroup_t *lvl, nh_error_t *err)
+{
+	*lvl = *cg;
+	lvl->top = NULL;
+	lvl->mount = NULL;
+	lvl->path = ancestor_path(cg->path, up);
+	if (!lvl->path)
+		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+	lvl->dirfd = up ? open_beneath(cg->mount, lvl->path, err) :
+			  fcntl(cg->dirfd, F_DUPFD_CLOEXEC, 3);
+	if (lvl->dirfd < 0) {
+		if (!up)
+			nh_fail(err, NH_EXIT_SYSTEM, errno, "cgroup %s", cg->path);
+		free(lvl->path);
+		lvl->path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void close_level(nh_cgroup_t *lvl)
+{
+	free(lvl->path);
+	if (lvl->dirfd >= 0)
+		close(lvl->dirfd);
+	lvl->path = NULL;
+	lvl->dirfd = -1;
+}
+
 int nh_cgroup_read_parent_mems(const nh_cgroup_t *cg, nh_nodeset_t *out, nh_error_t *err)
 {
-	_cleanup_close_ int parent = openat(cg->dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *path = ancestor_path(cg->path, cg->own_above + 1);
+	_cleanup_close_ int parent = -1;
 
+	if (!path)
+		return nh_fail(err, NH_EXIT_SYSTEM, ENOMEM, "cgroup path");
+	parent = open_beneath(cg->mount, path, err);
 	if (parent < 0)
-		return nh_fail(err, NH_EXIT_SYSTEM, errno, "cannot open the parent of cgroup %s",
-			       cg->path);
+		return nh_prefix(err, "the parent of cgroup %s", nh_cgroup_top(cg));
 	return read_mems_fd(cg, parent, effective_mems_name(cg), out, err);
 }
 
@@ -359,22 +467,101 @@ static int write_descendants(const nh_cgroup_t *cg, int dirfd, const char *rel, 
 	return r;
 }
 
-int nh_cgroup_widen_mems(const nh_cgroup_t *cg, const nh_nodeset_t *add, nh_error_t *err)
+/* How long systemd may take to write a level after set-property returned:
+ * it applies cgroup properties from its event loop, not within the call. */
+#define SYSTEMD_APPLY_MS 5000
+
+/* cpuset.mems of one level: through systemd where it owns the level. */
+static int set_level_mems(const nh_cgroup_t *lvl, const nh_nodeset_t *mems, nh_error_t *err)
+{
+	char unit[256], want[NH_NODESET_STR_MAX], got[NH_NODESET_STR_MAX];
+	nh_nodeset_t now;
+	uint64_t deadline;
+	int owned = lvl->v1 ? 0 : nh_systemd_unit_of(lvl->path, unit, sizeof(unit), err);
+
+	if (owned < 0)
+		return nh_prefix(err, "cgroup %s", lvl->path);
+	if (!owned)
+		return write_mems_at(lvl, mems, err);
+	nh_nodeset_format(mems, want, sizeof(want));
+	if (nh_systemd_set_mems(unit, want, err) < 0)
+		return -1;
+	deadline = nh_now_ms() + SYSTEMD_APPLY_MS;
+	for (;;) {
+		if (nh_cgroup_read_mems(lvl, false, &now, err) < 0)
+			return -1;
+		if (nh_nodeset_equal(&now, mems))
+			return 0;
+		if (nh_now_ms() >= deadline)
+			return nh_fail(err, NH_EXIT_SYSTEM, 0,
+				       "systemd took AllowedMemoryNodes=%s for unit %s, but cpuset.mems "
+				       "of cgroup %s still reads \"%s\" after %d ms",
+				       want, unit, lvl->path, nh_nodeset_format(&now, got, sizeof(got)),
+				       SYSTEMD_APPLY_MS);
+		usleep(10000);
+	}
+}
+
+/* One level widened by add; nothing written when add is in it already. */
+static int widen_level(const nh_cgroup_t *lvl, const nh_nodeset_t *add, nh_error_t *err)
 {
 	nh_nodeset_t now, wide;
 
 	/* v2: an empty cpuset.mems means the parent's; the effective value is
 	 * what the kernel migrates from. */
-	if (nh_cgroup_read_mems(cg, !cg->v1, &now, err) < 0)
+	if (nh_cgroup_read_mems(lvl, !lvl->v1, &now, err) < 0)
 		return -1;
 	nh_nodeset_or(&wide, &now, add);
 	if (nh_nodeset_equal(&wide, &now))
 		return 0;
-	return write_mems_at(cg, &wide, err);
+	return set_level_mems(lvl, &wide, err);
+}
+
+int nh_cgroup_widen_mems(const nh_cgroup_t *cg, const nh_nodeset_t *add, nh_error_t *err)
+{
+	/* From the top down: a level's effective mems are its parent's at most. */
+	for (unsigned up = cg->own_above + 1; up-- > 0;) {
+		nh_cgroup_t lvl;
+		int r;
+
+		if (open_level(cg, up, &lvl, err) < 0)
+			return -1;
+		r = widen_level(&lvl, add, err);
+		close_level(&lvl);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An own ancestor follows the container's new mems where it restricts them
+ * (v1: always; v2: a non-empty cpuset.mems). */
+static int narrow_ancestor(const nh_cgroup_t *cg, unsigned up, const nh_nodeset_t *mems,
+			   nh_error_t *err)
+{
+	_cleanup_free_ char *raw = NULL;
+	nh_cgroup_t lvl;
+	nh_nodeset_t now;
+	int r = 0;
+
+	if (open_level(cg, up, &lvl, err) < 0)
+		return -1;
+	if (read_value_at(&lvl, lvl.dirfd, "cpuset.mems", &raw, err) < 0)
+		r = -1;
+	else if (!lvl.v1 && nh_strip(raw)[0] == '\0')
+		r = 0;
+	else if (nh_nodeset_parse_kernel(raw, strlen(raw), &now, "cpuset.mems", err) < 0)
+		r = -1;
+	else if (!nh_nodeset_equal(&now, mems))
+		r = set_level_mems(&lvl, mems, err);
+	close_level(&lvl);
+	return r;
 }
 
 int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)
 {
+	nh_nodeset_t now;
+
 	/* Widen to old and new, then narrow. The kernel migrates on a mems
 	 * change (v2 always, v1 with memory_migrate) with do_migrate_pages()
 	 * from the old to the new set, and between sets of equal size it maps
@@ -383,12 +570,20 @@ int nh_cgroup_write_mems(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_err
 	 * and new leaves the nodes it keeps alone. Widening also keeps a v1
 	 * parent's mems a superset of its children's: every descendant gets
 	 * the new set from the top down before the container is narrowed (on
-	 * v2 a child's effective mems follow its parent's). */
+	 * v2 a child's effective mems follow its parent's). Narrowing goes
+	 * from the bottom up: a level never finds its children outside it. */
 	if (nh_cgroup_widen_mems(cg, mems, err) < 0)
 		return -1;
 	if (cg->v1 && write_descendants(cg, cg->dirfd, "", 0, mems, err) < 0)
 		return -1;
-	return write_mems_at(cg, mems, err);
+	if (nh_cgroup_read_mems(cg, false, &now, err) < 0)
+		return -1;
+	if (!nh_nodeset_equal(&now, mems) && set_level_mems(cg, mems, err) < 0)
+		return -1;
+	for (unsigned up = 1; up <= cg->own_above; up++)
+		if (narrow_ancestor(cg, up, mems, err) < 0)
+			return -1;
+	return 0;
 }
 
 static int write_mems_at(const nh_cgroup_t *cg, const nh_nodeset_t *mems, nh_error_t *err)

@@ -112,7 +112,7 @@ static int open_target(nh_place_t *p, struct target *t, bool any, nh_error_t *er
 	if (t->id_prefix || t->pod) {
 		if (find_container(t, err) < 0 || nh_place_open_pid(p, t->pid, false, err) < 0)
 			return -1;
-		return nh_place_check_identity(p, t->id, t->pid, err);
+		return nh_place_set_container(p, t->id, t->pid, err);
 	}
 	return nh_place_open_pid(p, t->pid, any, err);
 }

@@ -96,7 +96,7 @@ static int run_annotated(const nh_hook_opts_t *opts, const nh_config_t *cfg,
 		goto out;
 	}
 	if (nh_place_open_pid(&p, state->pid, false, err) < 0 ||
-	    nh_place_check_identity(&p, state->id, state->pid, err) < 0 ||
+	    nh_place_set_container(&p, state->id, state->pid, err) < 0 ||
 	    nh_place_resolve(&p, err) < 0 || nh_place_run(&p, err) < 0)
 		goto out;
 

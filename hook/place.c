@@ -150,7 +150,7 @@ static int check_reachable(nh_place_t *r, nh_error_t *err)
 				       "%s: node %s is outside the effective "
 				       "mems %s of the parent of cgroup %s",
 				       r->nodes_what, FMT(&outside, a),
-				       FMT(&parent, b), r->cg.path);
+				       FMT(&parent, b), nh_cgroup_top(&r->cg));
 	}
 	return 0;
 }
@@ -175,8 +175,9 @@ int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err)
 	return nh_cgroup_of_process(procfd, pid, any, &p->cg, err);
 }
 
-int nh_place_check_identity(const nh_place_t *p, const char *id, pid_t pid, nh_error_t *err)
+int nh_place_set_container(nh_place_t *p, const char *id, pid_t pid, nh_error_t *err)
 {
+	nh_cgroup_claim_ancestors(&p->cg, id);
 	if (!p->cfg->verify_cgroup_id)
 		return 0;
 	if (!id || id[0] == '\0')

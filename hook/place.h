@@ -47,8 +47,10 @@ int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err);
  * Runtimes name the container's cgroup after its id (runc's default,
  * Podman's libpod-ID, CRI-O's crio-ID.scope, containerd's
  * cri-containerd-ID.scope), so a cgroup that does not name the id is refused
- * (unless verify-cgroup-id = no). */
-int nh_place_check_identity(const nh_place_t *p, const char *id, pid_t pid, nh_error_t *err);
+ * (unless verify-cgroup-id = no). The ancestors that name the id are the
+ * container's own levels too (Podman's libpod-ID.scope above crun's
+ * "container" cgroup): their cpuset.mems follow the container's. */
+int nh_place_set_container(nh_place_t *p, const char *id, pid_t pid, nh_error_t *err);
 int nh_place_open_cgroup(nh_place_t *p, const char *path, nh_error_t *err);
 /* The rest of the checks: auto, the source set, what the kernel and the
  * parent cgroup allow; and the cpuset.mems to write. */

@@ -163,11 +163,14 @@ if [ "${1:-}" = --one ]; then
 		grep -q 7 "$dir/journal" || fail "no line naming node 7 from the hook in the journal (journalctl -t oci-numa-hook)"
 	}
 
-	# Facts: what `podman run --cpuset-mems 0` writes at each cgroup level
-	# under systemd, and what happens when the hook (nodes=1) then writes
-	# cpuset.mems below it.
+	# What `podman run --cpuset-mems 0` writes at each cgroup level under
+	# systemd (noted), and the hook (nodes=1) on such a container: crun
+	# restricts both libpod-ID.scope and its "container" cgroup, runc the
+	# scope alone; the hook widens and narrows every level that is the
+	# container's (the scope through systemd), so the container starts,
+	# its memory lands on node 1 and systemd's AllowedMemoryNodes says 1.
 	podman_cpuset_mems() { # RUNTIME
-		local rt=$1 name=cpuset0-$1 cgp scope rc cursor eff
+		local rt=$1 name=cpuset0-$1 cgp scope rc cursor eff pages allowed
 		podman rm -f "$name" "$name-hook" >/dev/null 2>&1
 		podman run -d --name "$name" --runtime "$rt" --network=none --cpuset-mems 0 "$IMAGE" /bin/sleep 1000 >/dev/null 2>&1 ||
 			fail "podman run --cpuset-mems 0 failed"
@@ -194,17 +197,77 @@ if [ "${1:-}" = --one ]; then
 		rc=$?
 		note "--cpuset-mems 0 --annotation oci-numa-hook/nodes=1: podman run exit $rc: $(tr '\n' ' ' <"$dir/out" | cut -c1-400)"
 		while read -r l; do note "  journal: $l"; done < <(journal_since "$cursor")
-		if [ "$rc" = 0 ]; then
-			cgp=$(ctr_cgroup "$name"); cgroup_levels "$cgp"
-			touch "$dir/go"
-			if wait_file "$dir/ready" 60; then
-				note "pages allocated after start: $(nh-pages --range "$(field anon "$(cat "$dir/ready")")" "$(ctr_pid "$name")" | sed -n 's/^total //p')"
-			fi
-			scope=$(echo "$cgp" | tr / '\n' | grep '\.scope$' | tail -n 1)
-			[ -n "$scope" ] && note "systemctl show $scope: $(systemctl show "$scope" -p AllowedMemoryNodes -p EffectiveMemoryNodes 2>&1 | tr '\n' ' ')"
-		fi
-		podman rm -f -t 0 "$name" >/dev/null 2>&1
-		true
+		[ "$rc" = 0 ] || fail "podman run --cpuset-mems 0 --annotation oci-numa-hook/nodes=1 failed (exit $rc): $(tr '\n' ' ' <"$dir/out" | cut -c1-300)"
+		trap 'podman rm -f -t 0 "$name" >/dev/null 2>&1' EXIT
+		cgp=$(ctr_cgroup "$name"); cgroup_levels "$cgp"
+		scope=$(scope_of "$cgp")
+		touch "$dir/go"
+		wait_file "$dir/ready" 60 || fail "workload not ready after 60 s"
+		pages=$(nh-pages --range "$(field anon "$(cat "$dir/ready")")" "$(ctr_pid "$name")")
+		note "pages allocated after start: $pages"
+		allowed=$(allowed_mems "$scope")
+		note "systemctl show $scope: AllowedMemoryNodes='$allowed' EffectiveMemoryNodes='$(systemctl show -P EffectiveMemoryNodes "$scope")'"
+		expect_on_node 1 99 "$pages" "memory allocated after start"
+		[ "$(cat "$CG$cgp/cpuset.mems")" = 1 ] || fail "cpuset.mems of $cgp is '$(cat "$CG$cgp/cpuset.mems")', want 1"
+		[ "$(cat "$CG/machine.slice/$scope/cpuset.mems")" = 1 ] || fail "cpuset.mems of the scope is '$(cat "$CG/machine.slice/$scope/cpuset.mems")', want 1"
+		[ "$allowed" = 1 ] || fail "systemd's AllowedMemoryNodes of $scope is '$allowed', want 1"
+	}
+
+	# The systemd view of a scope: AllowedMemoryNodes (what systemd writes
+	# into the cgroup whenever it applies the unit's properties) and the
+	# kernel's effective value.
+	scope_of() { echo "$1" | tr / '\n' | grep '\.scope$' | tail -n 1; }
+	allowed_mems() { systemctl show -P AllowedMemoryNodes "$1"; }
+
+	# Scenario 2: a running container, started without the annotation and
+	# with --cpuset-mems 0, holds 256 MiB on node 0; `oci-numa-hook migrate
+	# NAME --to 1` (the podman name: no --root, no id) moves it.  Every level
+	# of the container agrees afterwards: its cgroup, the libpod-ID.scope
+	# above it (crun) or that is it (runc), and systemd's AllowedMemoryNodes
+	# of the scope, which must survive `systemctl daemon-reload` (systemd
+	# writes the scope's cgroup from it again): a value written past systemd
+	# would be undone and the kernel would move the memory back.
+	podman_migrate() { # RUNTIME
+		local rt=$1 name=migrate-$1 dir pid cgp scope before after mems smems allowed out t0
+		dir=$RUN/$name; rm -rf "$dir"; mkdir -p "$dir"
+		podman rm -f "$name" >/dev/null 2>&1
+		podman run -d --name "$name" --runtime "$rt" --network=none --cpuset-cpus 0 --cpuset-mems 0 \
+			-v "$dir:/x" "$IMAGE" /bin/nh-workload --anon 256 --threads 2 --ready /x/ready \
+			>"$dir/run.out" 2>&1 || fail "podman run failed: $(tail -n 3 "$dir/run.out")"
+		trap 'podman rm -f -t 0 "$name" >/dev/null 2>&1' EXIT
+		wait_file "$dir/ready" 180 || fail "workload not ready after 180 s"
+		pid=$(ctr_pid "$name"); cgp=$(ctr_cgroup "$name"); scope=$(scope_of "$cgp")
+		[ -n "$scope" ] || fail "no systemd scope in the container's cgroup path $cgp"
+		note "container cgroup $cgp, scope $scope (AllowedMemoryNodes=$(allowed_mems "$scope"))"
+		cgroup_levels "$cgp"
+		before=$(nh-pages --cgroup "$CG$cgp")
+		note "before: $before"
+		expect_on_node 0 99 "$before" "the container's pages before the move"
+		out=$(oci-numa-hook status "$name" 2>&1) || fail "oci-numa-hook status $name: $(echo "$out" | tail -n 1)"
+		while read -r l; do note "  status before: $l"; done <<<"$out"
+		t0=$(date +%s%N)
+		oci-numa-hook migrate "$name" --to 1 >"$dir/migrate.out" 2>&1 ||
+			fail "oci-numa-hook migrate $name --to 1: exit $?: $(tail -n 2 "$dir/migrate.out" | tr '\n' ' ')"
+		note "migrate took $((($(date +%s%N) - t0) / 1000000)) ms"
+		while read -r l; do note "  migrate: $l"; done <"$dir/migrate.out"
+		after=$(nh-pages --cgroup "$CG$cgp")
+		note "after: $after"
+		cgroup_levels "$cgp"
+		mems=$(cat "$CG$cgp/cpuset.mems"); smems=$(cat "$CG/machine.slice/$scope/cpuset.mems")
+		allowed=$(allowed_mems "$scope")
+		note "systemd: $scope AllowedMemoryNodes='$allowed'; podman inspect CpusetMems='$(podman inspect -f '{{.HostConfig.CpusetMems}}' "$name")'"
+		out=$(oci-numa-hook status "$name" 2>&1) || fail "oci-numa-hook status $name after: $(echo "$out" | tail -n 1)"
+		while read -r l; do note "  status after: $l"; done <<<"$out"
+		expect_on_node 1 99 "$after" "the container's pages after migrate"
+		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
+		[ "$smems" = 1 ] || fail "cpuset.mems of the scope $scope is '$smems', want 1"
+		[ "$allowed" = 1 ] || fail "systemd's AllowedMemoryNodes of $scope is '$allowed', want 1"
+		systemctl daemon-reload || fail "systemctl daemon-reload failed"
+		sleep 2
+		after=$(nh-pages --cgroup "$CG$cgp")
+		note "after systemctl daemon-reload: $after; scope cpuset.mems '$(cat "$CG/machine.slice/$scope/cpuset.mems")'"
+		[ "$(cat "$CG/machine.slice/$scope/cpuset.mems")" = 1 ] || fail "after daemon-reload the scope's cpuset.mems is '$(cat "$CG/machine.slice/$scope/cpuset.mems")'"
+		expect_on_node 1 99 "$after" "the container's pages after systemctl daemon-reload"
 	}
 
 	# containerd's CRI, configured as a user would (README, "3. containerd"):
@@ -294,7 +357,7 @@ if [ "${1:-}" = --one ]; then
 	}
 
 	cri_nodes1() { # ANNOTATE(yes|no)
-		local annotate=$1 name pid cgp spid ready anon pages total mems cursor hooklines out json
+		local annotate=$1 name pid cgp spid ready anon pages total mems cursor hooklines out json scope allowed
 		name=cri-nodes1; [ "$annotate" = yes ] || name=cri-control
 		cri_setup
 		cursor=$(journal_cursor)
@@ -321,6 +384,11 @@ if [ "${1:-}" = --one ]; then
 		fi
 		expect_on_node 1 99 "$pages" "memory allocated after start"
 		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
+		# runc's systemd driver: the container's cgroup is the unit
+		# cri-containerd-ID.scope, set through systemd by the hook.
+		scope=$(scope_of "$cgp"); allowed=$(allowed_mems "$scope")
+		note "systemd: $scope AllowedMemoryNodes='$allowed'"
+		[ "$allowed" = 1 ] || fail "systemd's AllowedMemoryNodes of $scope is '$allowed', want 1"
 		# The operator command finds the container created through the CRI.
 		out=$(oci-numa-hook status --pod "default/$name" --container workload 2>&1) ||
 			fail "oci-numa-hook status --pod default/$name --container workload: $(echo "$out" | tail -n 2)"
@@ -379,6 +447,8 @@ if [ "${1:-}" = --one ]; then
 	t_podman_runc_nodes7() { podman_nodes7 runc; }
 	t_podman_crun_cpuset_mems() { podman_cpuset_mems crun; }
 	t_podman_runc_cpuset_mems() { podman_cpuset_mems runc; }
+	t_podman_crun_migrate() { podman_migrate crun; }
+	t_podman_runc_migrate() { podman_migrate runc; }
 	t_cri_runc_control() { cri_nodes1 no; }
 	t_cri_runc_nodes1() { cri_nodes1 yes; }
 	t_cri_runc_nodes7() { cri_nodes7; }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cgroup/cgroup.h"
 #include "cgroup/proc_cgroup.h"
 #include "common/util.h"
 #include "tests/unit/unit.h"
@@ -197,9 +198,60 @@ static void check_within(void **state)
 	assert_int_equal(nh_cgroup_path_within(c->path, c->root), c->within);
 }
 
+/* The container's own levels: ancestors that name its id as a word. */
+struct claim_case {
+	const char *path, *id;
+	unsigned own_above;
+	const char *top; /* NULL: none above */
+};
+
+#define ID64 "8468db3189ae3c9897fddc7b3b63e07041c2e01d7d43bb0f79a30c7669269e8a"
+static const struct claim_case claim_cases[] = {
+	/* Podman with crun and systemd: the scope above crun's "container". */
+	{ "/machine.slice/libpod-" ID64 ".scope/container", ID64, 1,
+	  "/machine.slice/libpod-" ID64 ".scope" },
+	/* runc: the scope is the container's cgroup. */
+	{ "/machine.slice/libpod-" ID64 ".scope", ID64, 0, NULL },
+	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podu.slice/"
+	  "cri-containerd-" ID64 ".scope",
+	  ID64, 0, NULL },
+	/* cgroupfs Podman: libpod_parent/libpod-ID, crun's container below. */
+	{ "/libpod_parent/libpod-" ID64 "/container", ID64, 1, "/libpod_parent/libpod-" ID64 },
+	/* Two levels named after the id, and one in between. */
+	{ "/x/" ID64 "/mid/c-" ID64 "/leaf", ID64, 3, "/x/" ID64 },
+	/* The id must be a word of its own: not a prefix of a longer one. */
+	{ "/machine.slice/libpod-" ID64 "0.scope/container", ID64, 0, NULL },
+	{ "/machine.slice/xlibpod" ID64 ".scope/container", ID64, 0, NULL },
+	{ "/abc/container", "ab", 0, NULL },
+	/* A first-level cgroup may be the container's; the root never is. */
+	{ "/c1/container", "c1", 1, "/c1" },
+	{ "/c1", "c1", 0, NULL },
+	{ "/", "c1", 0, NULL },
+	/* No id, an empty id. */
+	{ "/machine.slice/libpod-" ID64 ".scope/container", NULL, 0, NULL },
+	{ "/machine.slice/libpod-" ID64 ".scope/container", "", 0, NULL },
+};
+
+static void check_claim(void **state)
+{
+	const struct claim_case *c = *state;
+	nh_cgroup_t cg = { .path = strdup(c->path), .dirfd = -1 };
+
+	assert_non_null(cg.path);
+	nh_cgroup_claim_ancestors(&cg, c->id);
+	assert_int_equal(cg.own_above, c->own_above);
+	assert_string_equal(nh_cgroup_top(&cg), c->top ? c->top : c->path);
+	nh_cgroup_close(&cg);
+}
+
 int main(void)
 {
 	ut_list_t l = { 0 };
+
+	for (size_t i = 0; i < NH_ARRAY_SIZE(claim_cases); i++)
+		ut_add(&l, check_claim, &claim_cases[i], "own levels: \"%s\" id %s -> %u above",
+		       claim_cases[i].path, claim_cases[i].id ? claim_cases[i].id : "(none)",
+		       claim_cases[i].own_above);
 
 	for (size_t i = 0; i < NH_ARRAY_SIZE(cases); i++)
 		ut_add(&l, check_parse, &cases[i], "parse: %s -> %s", cases[i].name,

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/run.h"
 #include "common/util.h"
 #include "tests/unit/unit.h"
 
@@ -346,9 +347,78 @@ static void process_alive_through_life(void **state)
 	close(procfd);
 }
 
+/* nh_run: status, output, the environment, a time limit, a missing program. */
+static void run_collects_output(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	char *out = NULL, *errout = NULL;
+	nh_error_t err = { 0 };
+
+	(void)state;
+	assert_int_equal(nh_run(argv, 10000, &out, &errout, 4096, &err), 3);
+	UT_EXPECT_NO_ERROR(&err);
+	assert_string_equal(out, "out\n");
+	assert_string_equal(errout, "err\n");
+	free(out);
+	free(errout);
+}
+
+static void run_bounds_output(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x", NULL };
+	char *out = NULL;
+	nh_error_t err = { 0 };
+
+	(void)state;
+	assert_int_equal(nh_run(argv, 10000, &out, NULL, 10, &err), 0);
+	assert_string_equal(out, "xxxxxxxxxx");
+	free(out);
+}
+
+static void run_clean_environment(void **state)
+{
+	const char *argv[] = { "/bin/sh", "-c", "env | grep -v '^PWD=\\|^SHLVL=\\|^_=' | sort", NULL };
+	char *out = NULL;
+	nh_error_t err = { 0 };
+
+	(void)state;
+	setenv("NH_TEST_SECRET", "x", 1);
+	assert_int_equal(nh_run(argv, 10000, &out, NULL, 4096, &err), 0);
+	assert_string_equal(out, "LC_ALL=C\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n");
+	free(out);
+}
+
+static void run_kills_after_timeout(void **state)
+{
+	const char *argv[] = { "/bin/sleep", "30", NULL };
+	nh_error_t err = { 0 };
+	uint64_t t0 = nh_now_ms();
+
+	(void)state;
+	assert_int_equal(nh_run(argv, 200, NULL, NULL, 0, &err), -1);
+	UT_EXPECT_ERROR(&err, NH_EXIT_SYSTEM, "/bin/sleep did not finish within 200 ms");
+	/* Not a timing test: only that it did not wait for the 30 s. */
+	assert_true(nh_now_ms() - t0 < 20000);
+}
+
+static void run_missing_program(void **state)
+{
+	const char *argv[] = { "/nonexistent/program", NULL };
+	nh_error_t err = { 0 };
+
+	(void)state;
+	assert_int_equal(nh_run(argv, 10000, NULL, NULL, 0, &err), 127);
+}
+
 int main(void)
 {
 	ut_list_t l = { 0 };
+
+	ut_add(&l, run_collects_output, NULL, "run: status, stdout and stderr");
+	ut_add(&l, run_bounds_output, NULL, "run: output cut at max");
+	ut_add(&l, run_clean_environment, NULL, "run: PATH and LC_ALL only");
+	ut_add(&l, run_kills_after_timeout, NULL, "run: killed after its time");
+	ut_add(&l, run_missing_program, NULL, "run: a missing program exits 127");
 
 	for (size_t i = 0; i < NH_ARRAY_SIZE(u64_cases); i++)
 		ut_add(&l, check_u64, &u64_cases[i], "parse_u64 \"%s\" max %llu -> %s",

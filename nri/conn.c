@@ -486,7 +486,11 @@ static int pump(nri_conn_t *c, int timeout_ms, nh_error_t *err)
 
 int nri_conn_serve(nri_conn_t *c, int timeout_ms, nh_error_t *err)
 {
-	int r = pump(c, timeout_ms, err);
+	int r;
+
+	if (c->shutdown)
+		return 1;
+	r = pump(c, timeout_ms, err);
 
 	if (r < 0)
 		return -1;
@@ -586,7 +590,7 @@ int nri_conn_register(nri_conn_t *c, const char *name, const char *idx, int time
 		return nh_fail(err, NH_EXIT_INVALID, 0, "NRI plugin name: empty");
 	if (!idx || !valid_index(idx))
 		return nh_fail(err, NH_EXIT_INVALID, 0,
-			       "NRI plugin index %s: not two digits (00-99)",
+			       "NRI plugin index \"%s\": not two digits (00-99)",
 			       idx ? nh_quote(idx, strlen(idx), 0) : "(none)");
 	req.plugin_name = (char *)name;
 	req.plugin_idx = (char *)idx;
@@ -626,7 +630,7 @@ int nri_socket_from_env(const char *value, int *fd, nh_error_t *err)
 
 	if (!value || !nh_parse_u64(value, strlen(value), INT32_MAX, &n) || n < 3)
 		return nh_fail(err, NH_EXIT_INVALID, 0,
-			       NRI_ENV_PLUGIN_SOCKET "=%s: not a file descriptor number above 2",
+			       NRI_ENV_PLUGIN_SOCKET "=\"%s\": not a file descriptor number above 2",
 			       value ? nh_quote(value, strlen(value), 0) : "(unset)");
 	if (fstat((int)n, &st) < 0)
 		return nh_fail(err, NH_EXIT_INVALID, errno, NRI_ENV_PLUGIN_SOCKET "=%d", (int)n);

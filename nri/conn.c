@@ -322,6 +322,13 @@ static int dispatch(nri_conn_t *c, const struct method *m, const Ttrpc__Request 
 	call_release(&call);
 	if (r < 0)
 		return refuse(c, stream, m->name, NRI_RPC_INTERNAL, &why, err);
+	/* The envelope adds a few bytes; ttrpc's limit is on the whole. */
+	if (payload_len > NRI_TTRPC_DATA_MAX - 64) {
+		nh_fail(&why, NH_EXIT_SYSTEM, 0,
+			"%s: a reply of %zu bytes is over ttrpc's maximum of %u", m->name,
+			payload_len, NRI_TTRPC_DATA_MAX);
+		return refuse(c, stream, m->name, NRI_RPC_RESOURCE_EXHAUSTED, &why, err);
+	}
 	return send_status(c, stream, NRI_RPC_OK, NULL, payload, payload_len, err);
 }
 

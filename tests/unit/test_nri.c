@@ -445,6 +445,7 @@ struct fake_plugin {
 	char runtime_name[64];
 	char last_error[NH_ERROR_MSG_MAX + 64];
 	bool fail_create;
+	bool huge_reply;
 };
 
 static int fp_configure(void *ctx, nri_call_t *call, const Nri__ConfigureRequest *req,
@@ -469,6 +470,23 @@ static int fp_create(void *ctx, nri_call_t *call, const Nri__CreateContainerRequ
 	Nri__LinuxCPU *cpu;
 
 	fp->created++;
+	if (fp->huge_reply) {
+		/* 5 MiB of node list: more than ttrpc carries. */
+		char *big = nri_call_alloc(call, 5u << 20);
+
+		assert_non_null(big);
+		memset(big, '1', (5u << 20) - 1);
+		rsp->adjust = nri_call_alloc(call, sizeof(*rsp->adjust));
+		nri__container_adjustment__init(rsp->adjust);
+		rsp->adjust->linux = nri_call_alloc(call, sizeof(*rsp->adjust->linux));
+		nri__linux_container_adjustment__init(rsp->adjust->linux);
+		rsp->adjust->linux->resources = nri_call_alloc(call, sizeof(Nri__LinuxResources));
+		nri__linux_resources__init(rsp->adjust->linux->resources);
+		rsp->adjust->linux->resources->cpu = nri_call_alloc(call, sizeof(Nri__LinuxCPU));
+		nri__linux_cpu__init(rsp->adjust->linux->resources->cpu);
+		rsp->adjust->linux->resources->cpu->mems = big;
+		return 0;
+	}
 	if (fp->fail_create)
 		return nh_fail(err, NH_EXIT_INVALID, 0, "container %s: node 7 is offline",
 			       req->container->id);
@@ -759,12 +777,14 @@ static void e2e_register_configure_create(void **state)
 		free(seen[i].data);
 }
 
-/* The plugin's handler fails: the runtime gets code UNKNOWN and the text. */
+/* The plugin's handler fails: the runtime gets code UNKNOWN and the text;
+ * or its reply is too large for ttrpc: RESOURCE_EXHAUSTED. */
 static void e2e_handler_error(void **state)
 {
+	bool huge = *state != NULL;
 	int sv[2];
 	bytes_t rt = { 0 };
-	struct fake_plugin fp = { .fail_create = true };
+	struct fake_plugin fp = { .fail_create = !huge, .huge_reply = huge };
 	nh_error_t err = { 0 };
 	Nri__CreateContainerRequest create;
 	Nri__PodSandbox pod;
@@ -785,13 +805,17 @@ static void e2e_handler_error(void **state)
 	assert_int_equal(nri_conn_run(c, &err), 0);
 	nri_conn_free(c);
 	assert_int_equal(fp.errors, 1);
-	assert_string_equal(fp.last_error, "CreateContainer: container ctr-1: node 7 is offline");
+	const char *why = huge ? "CreateContainer: a reply of 5242904 bytes is over ttrpc's "
+				 "maximum of 4194304"
+			       : "container ctr-1: node 7 is offline";
+	UT_EXPECT_CONTAINS(fp.last_error, why);
 	assert_int_equal(read_plugin_side(sv[1], seen, 4), 1);
 	close(sv[1]);
 	nri_pb_init(&pb, NRI_PB_BUDGET_DEFAULT);
 	Ttrpc__Response *rsp = seen_response(&pb, &seen[0], 1);
-	assert_int_equal(rsp->status->code, NRI_RPC_UNKNOWN);
-	assert_string_equal(rsp->status->message, "container ctr-1: node 7 is offline");
+	assert_int_equal(rsp->status->code, huge ? NRI_RPC_RESOURCE_EXHAUSTED : NRI_RPC_UNKNOWN);
+	assert_string_equal(rsp->status->message, why);
+	assert_int_equal(rsp->payload.len, 0);
 	nri_pb_free(&pb, rsp);
 	free(seen[0].data);
 }
@@ -974,6 +998,7 @@ int main(void)
 		       "shutdown; runtime frames of %zu bytes",
 		       pieces[i]);
 	ut_add(&l, e2e_handler_error, NULL, "conn: a handler's error goes to the runtime");
+	ut_add(&l, e2e_handler_error, "huge", "conn: a reply over 4 MiB is refused, not sent");
 	ut_add(&l, e2e_register_refused, NULL, "conn: the runtime refuses the registration");
 	for (size_t i = 0; i < NH_ARRAY_SIZE(e2e_bad_cases); i++)
 		ut_add(&l, e2e_check_bad, &e2e_bad_cases[i], "conn: %s", e2e_bad_cases[i].name);

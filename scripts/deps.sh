@@ -7,7 +7,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 
 wanted=(autoconf automake libtool pkg-config make gcc libc6-dev
-	libyajl-dev libcgroup-dev libnuma-dev libcmocka-dev)
+	libyajl-dev libcgroup-dev libnuma-dev libprotobuf-c-dev protobuf-c-compiler
+	libcmocka-dev)
 for dir in "$@"; do
 	[ -f "$src/$dir/packages" ] || continue
 	while read -r pkg; do

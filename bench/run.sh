@@ -119,8 +119,8 @@ build_tools() {
 # e.g. in a sanitizer build).
 hook_libc=$out/oci-numa-hook-libc
 build_hook_libc() {
-	if [ -f "$builddir/hook/main.o" ] && [ -f "$builddir/libnumahook.a" ] &&
-		gcc -o "$hook_libc.tmp" "$builddir/hook/main.o" "$builddir/libnumahook.a" \
+	if [ -f "$builddir/main.o" ] && [ -f "$builddir/libnumahook.a" ] &&
+		gcc -o "$hook_libc.tmp" "$builddir/main.o" "$builddir/libnumahook.a" \
 			-Wl,-Bstatic -lyajl_s -lcgroup -Wl,-Bdynamic -lpthread 2>/dev/null; then
 		mv "$hook_libc.tmp" "$hook_libc"
 	else

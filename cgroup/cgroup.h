@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 #include "numa/placement.h"
 
 typedef struct nh_cgroup {

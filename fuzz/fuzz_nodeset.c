@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "fuzz/fuzz_common.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "hook/hook.h"
-#include "hook/place.h"
+#include "place/place.h"
 #include "numa/migrate.h"
 #include "oci/config.h"
 #include "oci/request.h"

@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 typedef struct nh_rate_limit {
 	pthread_mutex_t lock;

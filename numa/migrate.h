@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 /* Move the pages of process pid that sit on nodes in from to the nodes in to
  * (relative topology kept, as the kernel does). Retries up to retries more

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 typedef struct nh_placement {
 	uint64_t pages[NH_MAX_NODES];

@@ -7,7 +7,7 @@
 #define NH_TOPOLOGY_H
 
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 typedef struct nh_topology {
 	nh_nodeset_t online;

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 #define NH_CONFIG_MAX (64 * 1024)
 

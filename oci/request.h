@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 #include "oci/config.h"
 #include "oci/state.h"
 

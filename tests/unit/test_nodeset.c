@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* numa/nodeset: the strict node-list parser (user and kernel format), the
+/* common/nodeset: the strict node-list parser (user and kernel format), the
  * formatter and the set operations. */
 #include "config.h"
 
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 #include "tests/unit/unit.h"
 
 #define WHAT "test list"

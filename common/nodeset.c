@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 void nh_bits_set(unsigned long *bits, unsigned n)
 {

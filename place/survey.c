@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "hook/survey.h"
+#include "place/survey.h"
 #include "numa/placement.h"
 
 #define PAGE_MIB(pages) nh_pages_mib(pages)

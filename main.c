@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "hook/cli.h"
+#include "cli/cli.h"
 #include "hook/hook.h"
 
 /* Each command's usage, as `oci-numa-hook COMMAND --help` prints it. */

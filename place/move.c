@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "hook/move.h"
+#include "place/move.h"
 #include "numa/migrate.h"
 #include "numa/placement.h"
 #include "numa/pool.h"

@@ -15,8 +15,8 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "hook/cli.h"
-#include "hook/survey.h"
+#include "cli/cli.h"
+#include "place/survey.h"
 #include "numa/topology.h"
 
 #define CDI_KIND "oci-numa-hook.io/numa"

@@ -9,8 +9,8 @@
 #include <stdio.h>
 
 #include "common/error.h"
-#include "hook/containers.h"
-#include "numa/nodeset.h"
+#include "cli/containers.h"
+#include "common/nodeset.h"
 #include "numa/placement.h"
 
 typedef struct nh_overview_row {

@@ -13,7 +13,7 @@
 #include "cgroup/cgroup.h"
 #include "common/error.h"
 #include "numa/batch.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 #include "oci/config.h"
 
 typedef struct nh_move_stats {

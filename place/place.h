@@ -9,8 +9,8 @@
 
 #include "cgroup/cgroup.h"
 #include "common/error.h"
-#include "hook/move.h"
-#include "numa/nodeset.h"
+#include "place/move.h"
+#include "common/nodeset.h"
 #include "numa/topology.h"
 #include "oci/config.h"
 #include "oci/request.h"

@@ -8,8 +8,8 @@
 #include "cgroup/cgroup.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "hook/overview.h"
-#include "hook/survey.h"
+#include "cli/overview.h"
+#include "place/survey.h"
 #include "numa/topology.h"
 
 #define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))

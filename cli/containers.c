@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "hook/containers.h"
+#include "cli/containers.h"
 
 #define STATE_FILE_MAX (4 * 1024 * 1024)
 #define STORAGE_FILE_MAX (64 * 1024 * 1024)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "hook/place.h"
+#include "place/place.h"
 #include "numa/migrate.h"
 #include "numa/pool.h"
 

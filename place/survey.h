@@ -10,7 +10,7 @@
 
 #include "cgroup/cgroup.h"
 #include "common/error.h"
-#include "numa/nodeset.h"
+#include "common/nodeset.h"
 
 typedef struct nh_survey_proc {
 	pid_t pid;

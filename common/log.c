@@ -9,14 +9,17 @@
 #include "common/log.h"
 #include "common/util.h"
 
+/* The container a line is about: per thread, so that the NRI plugin's
+ * moves, each on a thread of its own, name their containers. */
+static __thread char log_id[13] = "-";
+
 static struct {
-	char id[13];
 	enum nh_log_level level;
 	bool to_syslog;
 	bool to_stderr;
 	bool syslog_open;
 	const char *file;
-} nh_log_state = { .id = "-", .level = NH_LOG_INFO, .to_syslog = true, .to_stderr = true };
+} nh_log_state = { .level = NH_LOG_INFO, .to_syslog = true, .to_stderr = true };
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static const int syslog_priorities[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -28,11 +31,11 @@ void nh_log_set_id(const char *container_id)
 	/* Ids come from the runtime; keep them printable in a log line. */
 	for (; container_id && container_id[n] && n < 12; n++) {
 		char c = container_id[n];
-		nh_log_state.id[n] = (c > 0x20 && c < 0x7f) ? c : '?';
+		log_id[n] = (c > 0x20 && c < 0x7f) ? c : '?';
 	}
-	nh_log_state.id[n] = '\0';
+	log_id[n] = '\0';
 	if (n == 0)
-		strcpy(nh_log_state.id, "-");
+		strcpy(log_id, "-");
 }
 
 void nh_log_set_level(enum nh_log_level level) { nh_log_state.level = level; }
@@ -68,10 +71,10 @@ void nh_log(enum nh_log_level level, const char *fmt, ...)
 			openlog("oci-numa-hook", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 			nh_log_state.syslog_open = true;
 		}
-		syslog(syslog_priorities[level], "[%s] %s: %s", nh_log_state.id, level_names[level],
+		syslog(syslog_priorities[level], "[%s] %s: %s", log_id, level_names[level],
 		       msg);
 	}
-	n = snprintf(line, sizeof(line), "oci-numa-hook[%s]: %s: %s\n", nh_log_state.id,
+	n = snprintf(line, sizeof(line), "oci-numa-hook[%s]: %s: %s\n", log_id,
 		     level_names[level], msg);
 	if (n < 0)
 		return;

@@ -47,14 +47,18 @@ static int resolve_target(nh_place_t *r, nh_error_t *err)
 	case NH_NODES_AUTO: {
 		nh_cpuset_t cpus;
 
-		if (!r->cg.has_cpuset)
-			return nh_fail(err, NH_EXIT_SYSTEM, 0,
-				       "nodes=auto needs the cpuset controller, which is not enabled "
-				       "for cgroup %s",
-				       r->cg.path);
-		if (nh_cgroup_read_cpus(&r->cg, &cpus, err) < 0 ||
-		    nh_topology_nodes_of_cpus(r->sysfs_root, &r->topo, &cpus, &r->target,
-					      err) < 0)
+		if (r->cpus) {
+			cpus = *r->cpus;
+		} else {
+			if (!r->cg.has_cpuset)
+				return nh_fail(err, NH_EXIT_SYSTEM, 0,
+					       "nodes=auto needs the cpuset controller, which is not "
+					       "enabled for cgroup %s",
+					       r->cg.path);
+			if (nh_cgroup_read_cpus(&r->cg, &cpus, err) < 0)
+				return -1;
+		}
+		if (nh_topology_nodes_of_cpus(r->sysfs_root, &r->topo, &cpus, &r->target, err) < 0)
 			return -1;
 		nh_nodeset_and(&r->target, &r->target, &r->topo.has_memory);
 		if (nh_nodeset_empty(&r->target))
@@ -162,6 +166,11 @@ int nh_place_check_request(nh_place_t *p, nh_error_t *err)
 	return p->req.nodes_kind == NH_NODES_AUTO ? 0 : resolve_target(p, err);
 }
 
+int nh_place_resolve_target(nh_place_t *p, nh_error_t *err)
+{
+	return resolve_target(p, err);
+}
+
 int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err)
 {
 	_cleanup_close_ int procfd = -1;
@@ -253,7 +262,8 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 			      .deadline_ms = cfg->time_budget_ms ? nh_now_ms() + cfg->time_budget_ms : 0,
 			      .count_left_on_source = !nh_has_cap_sys_nice(),
 			      .progress = p->progress,
-			      .progress_data = p->progress_data };
+			      .progress_data = p->progress_data,
+			      .stop = p->stop };
 	nh_move_stats_t sweep = { 0 };
 	nh_rate_limit_t rate;
 

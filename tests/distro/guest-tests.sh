@@ -389,7 +389,7 @@ if [ "${1:-}" = --one ]; then
 	# containerd's own lines about the CDI devices are noted.
 	CDI_DEVICE=oci-numa-hook.io/numa=1
 	cri_cdi() { # ROUTE
-		local route=$1 name=cri-cdi-$1 opts=() pid cgp cfg hooks hooklines ctrd cursor
+		local route=$1 name=$NAME opts=() pid cgp cfg hooks hooklines ctrd cursor
 		case $route in
 		annotation) opts=(--container-annotation "cdi.k8s.io/numa=$CDI_DEVICE") ;;
 		device) opts=(--cdi-device "$CDI_DEVICE") ;;
@@ -400,7 +400,7 @@ if [ "${1:-}" = --one ]; then
 		cursor=$(journal_cursor)
 		cri_up "$name" "" --runtime-handler cdi "${opts[@]}"
 		trap cri_down EXIT
-		ctrd=$(journalctl -q -o cat -u containerd --after-cursor="$cursor" 2>/dev/null | grep -i 'cdi')
+		ctrd=$(journalctl -q -o cat -u containerd --after-cursor="$cursor" 2>/dev/null | grep 'CDI')
 		while read -r l; do [ -n "$l" ] && note "  containerd: $l"; done <<<"$ctrd"
 		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
 		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
@@ -420,6 +420,10 @@ if [ "${1:-}" = --one ]; then
 			grep -qF 'CDI devices from CRI Config.CDIDevices: []' <<<"$ctrd" ||
 				fail "containerd did not log that the container has no CDI devices (its CDI lines: $(echo "$ctrd" | tr '\n' '|'))"
 			! grep -q 'CDI devices from annotations' <<<"$ctrd" || fail "containerd took CDI devices from annotations: $ctrd"
+			# The handler's pod_annotations copied it into the OCI spec...
+			[ "$(jq -r '.annotations["cdi.k8s.io/numa"] // ""' "$cfg")" = "$CDI_DEVICE" ] ||
+				fail "the pod annotation cdi.k8s.io/numa is not in the container's OCI spec"
+			# ...where no one reads it as a CDI request.
 			[ "$hooks" = '{}' ] || fail "the container's spec has hooks: $hooks"
 			[ -z "$hooklines" ] || fail "the hook ran: $hooklines"
 			expect_on_node 0 99 "$pages" "memory allocated after start, pod annotation only"

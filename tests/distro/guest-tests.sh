@@ -288,12 +288,22 @@ if [ "${1:-}" = --one ]; then
 			"createRuntime": [{"path": $hook, "args": ["oci-numa-hook", "hook", "createRuntime"]}],
 			"poststart":     [{"path": $hook, "args": ["oci-numa-hook", "hook", "poststart"]}]}' \
 			>"$base.tmp" && mv "$base.tmp" "$base" || fail "making the base spec from ctr oci spec failed"
+		# CDI (the cri-cdi-* tests): the package's spec in /etc/cdi, read
+		# only for containers that request one of its devices; they run in
+		# the handler "cdi", which has no base spec.  Its pod_annotations
+		# let cdi.k8s.io/* through to the OCI spec, so that the pod
+		# annotation test shows CDI ignores them even then.
+		mkdir -p /etc/cdi
+		oci-numa-hook cdi-spec --output /etc/cdi/oci-numa-hook.json 2>"$RUN/cdi-spec.err" ||
+			fail "oci-numa-hook cdi-spec --output /etc/cdi/oci-numa-hook.json: $(cat "$RUN/cdi-spec.err")"
 		cat >/etc/containerd/config.toml <<-EOF
 		version = 2
 
 		[plugins]
 		  [plugins."io.containerd.grpc.v1.cri"]
 		    sandbox_image = "$PAUSE_IMAGE"
+		    enable_cdi = true
+		    cdi_spec_dirs = ["/etc/cdi", "/var/run/cdi"]
 		    [plugins."io.containerd.grpc.v1.cri".cni]
 		      bin_dir = "/usr/lib/cni"
 		      conf_dir = "/etc/cni/net.d"
@@ -302,6 +312,11 @@ if [ "${1:-}" = --one ]; then
 		      base_runtime_spec = "$base"
 		      pod_annotations = ["oci-numa-hook/*"]
 		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		        SystemdCgroup = true
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cdi]
+		      runtime_type = "io.containerd.runc.v2"
+		      pod_annotations = ["cdi.k8s.io/*"]
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cdi.options]
 		        SystemdCgroup = true
 		  [plugins."io.containerd.internal.v1.opt"]
 		    path = "/var/lib/containerd/opt"
@@ -333,11 +348,14 @@ if [ "${1:-}" = --one ]; then
 	# pod's cgroup parent is a kubepods slice (systemd driver), the
 	# container runs on node 0's CPU.  ANNOTATE: the value of the pod
 	# annotation oci-numa-hook/nodes, or "" for none.
+	# More nh-cri.py options (the runtime handler, CDI devices, container
+	# annotations) may follow.
 	# Sets pod, uid, sandbox, container, dir; leaves the output in $dir/up.
-	cri_up() { # NAME ANNOTATE
+	cri_up() { # NAME ANNOTATE [NH-CRI-OPTION...]
 		local ann=()
 		pod=$1; uid=$(cat /proc/sys/kernel/random/uuid)
 		[ -n "$2" ] && ann=(--annotation "oci-numa-hook/nodes=$2")
+		shift 2; ann+=("$@")
 		dir=$RUN/$pod; rm -rf "$dir"; mkdir -p "$dir"
 		mkdir -p "/var/log/pods/default_${pod}_$uid"
 		t0=$(date +%s%N)
@@ -425,6 +443,66 @@ if [ "${1:-}" = --one ]; then
 		[ ! -e "$dir/ready" ] || fail "the workload ran"
 	}
 
+	# CDI through containerd's CRI (enable_cdi, the spec of `oci-numa-hook
+	# cdi-spec` in /etc/cdi, the handler "cdi" without a base spec): the
+	# device oci-numa-hook.io/numa=1 requested by ROUTE —
+	#   annotation:     the container's CRI annotations, cdi.k8s.io/numa
+	#                   (what a device plugin's Allocate answer puts there)
+	#   device:         ContainerConfig.CDI_devices (kubelet fills it from
+	#                   DRA claims and device plugins' CDI devices)
+	#   pod-annotation: the pod's annotations (RunPodSandbox), which
+	#                   containerd's CRI does not take CDI devices from: the
+	#                   test passes when the hook is not in the container's
+	#                   spec, did not run, and the pages stay on node 0.
+	# containerd's own lines about the CDI devices are noted.
+	CDI_DEVICE=oci-numa-hook.io/numa=1
+	cri_cdi() { # ROUTE
+		local route=$1 name=$NAME opts=() pid cgp cfg hooks hooklines ctrd cursor
+		case $route in
+		annotation) opts=(--container-annotation "cdi.k8s.io/numa=$CDI_DEVICE") ;;
+		device) opts=(--cdi-device "$CDI_DEVICE") ;;
+		pod-annotation) opts=(--annotation "cdi.k8s.io/numa=$CDI_DEVICE") ;;
+		esac
+		cri_setup
+		note "CDI spec: /etc/cdi/oci-numa-hook.json, devices $(jq -c '[.devices[].name]' /etc/cdi/oci-numa-hook.json 2>&1)"
+		cursor=$(journal_cursor)
+		cri_up "$name" "" --runtime-handler cdi "${opts[@]}"
+		trap cri_down EXIT
+		ctrd=$(journalctl -q -o cat -u containerd --after-cursor="$cursor" 2>/dev/null | grep 'CDI')
+		while read -r l; do [ -n "$l" ] && note "  containerd: $l"; done <<<"$ctrd"
+		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		cfg=/run/containerd/io.containerd.runtime.v2.task/k8s.io/$container/config.json
+		note "workload pid $pid, cgroup $cgp"
+		note "annotations in the container's config.json: $(jq -c .annotations "$cfg" 2>&1)"
+		hooks=$(jq -c '.hooks // {}' "$cfg" 2>&1)
+		note "hooks in the container's config.json: $hooks"
+		note "hooks in the sandbox's config.json: $(jq -c '.hooks // {}' "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$sandbox/config.json" 2>&1)"
+		note "cgroup levels (before the workload allocates):"; cgroup_levels "$cgp"
+		hooklines=$(journal_since "$cursor")
+		note "hook lines in the journal: $(echo "$hooklines" | tr '\n' '|')"
+		touch "$dir/go"
+		wait_file "$dir/ready" 120 || fail "workload not ready after 120 s"
+		measure_after_start "$dir" "$pid" "$cgp"
+		if [ "$route" = pod-annotation ]; then
+			grep -qF 'CDI devices from CRI Config.CDIDevices: []' <<<"$ctrd" ||
+				fail "containerd did not log that the container has no CDI devices (its CDI lines: $(echo "$ctrd" | tr '\n' '|'))"
+			! grep -q 'CDI devices from annotations' <<<"$ctrd" || fail "containerd took CDI devices from annotations: $ctrd"
+			# The handler's pod_annotations copied it into the OCI spec...
+			[ "$(jq -r '.annotations["cdi.k8s.io/numa"] // ""' "$cfg")" = "$CDI_DEVICE" ] ||
+				fail "the pod annotation cdi.k8s.io/numa is not in the container's OCI spec"
+			# ...where no one reads it as a CDI request.
+			[ "$hooks" = '{}' ] || fail "the container's spec has hooks: $hooks"
+			[ -z "$hooklines" ] || fail "the hook ran: $hooklines"
+			expect_on_node 0 99 "$pages" "memory allocated after start, pod annotation only"
+			return
+		fi
+		[ "$(jq -r '[.hooks.createRuntime[]?, .hooks.poststart[]? | select(.args[-2:] == ["--nodes", "1"])] | length' "$cfg")" = 2 ] ||
+			fail "the container's spec does not have the device's two hooks with --nodes 1: $hooks"
+		expect_on_node 1 99 "$pages" "memory allocated after start"
+		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
+	}
+
 	# The installed package, as a Debian 13 user has it.
 	t_package() {
 		dpkg -s oci-numa-hook >/dev/null 2>&1 || fail "package oci-numa-hook not installed"
@@ -452,6 +530,9 @@ if [ "${1:-}" = --one ]; then
 	t_cri_runc_control() { cri_nodes1 no; }
 	t_cri_runc_nodes1() { cri_nodes1 yes; }
 	t_cri_runc_nodes7() { cri_nodes7; }
+	t_cri_cdi_annotation() { cri_cdi annotation; }
+	t_cri_cdi_device() { cri_cdi device; }
+	t_cri_cdi_pod_annotation_ignored() { cri_cdi pod-annotation; }
 
 	fn=t_$(echo "$NAME" | tr - _)
 	declare -F "$fn" >/dev/null || fail "no such test"

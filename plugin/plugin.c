@@ -784,6 +784,18 @@ int nh_plugin_main(int argc, char **argv)
 			 strerror(errno));
 		return NH_EXIT_SYSTEM;
 	}
+	/* libcgroup's set-up and the plugin's own cgroup are read once, here,
+	 * before any move has a thread of its own. */
+	{
+		nh_place_t self;
+
+		nh_place_init(&self, &P.cfg);
+		if (nh_place_open_pid(&self, getpid(), true, &err) < 0) {
+			nh_warn("nri: %s", err.msg);
+			nh_error_clear(&err);
+		}
+		nh_place_close(&self);
+	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

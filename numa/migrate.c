@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
-#include <fcntl.h>
 #include <linux/capability.h>
-#include <stdio.h>
 #include <numaif.h>
 #include <sys/syscall.h>
 
@@ -19,22 +17,6 @@ static long sys_migrate_pages(int pid, unsigned long maxnode, const unsigned lon
 	return syscall(SYS_migrate_pages, pid, maxnode, old_nodes, new_nodes);
 }
 
-/* The kernel asks for CAP_SYS_NICE in the initial user namespace; a hook
- * of rootless Podman runs in the user's namespace with every capability
- * there and none that counts. That namespace maps only some ids: the
- * initial one maps them all ("0 0 4294967295"). */
-static bool in_initial_user_ns(void)
-{
-	_cleanup_free_ char *text = NULL;
-	unsigned long inside, outside, count;
-	size_t len;
-
-	if (nh_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len) < 0)
-		return false;
-	return sscanf(text, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
-	       outside == 0 && count == 4294967295UL;
-}
-
 bool nh_has_cap_sys_nice(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -42,8 +24,7 @@ bool nh_has_cap_sys_nice(void)
 
 	if (syscall(SYS_capget, &hdr, data) != 0)
 		return false;
-	return (data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE)) != 0 &&
-	       in_initial_user_ns();
+	return (data[CAP_TO_INDEX(CAP_SYS_NICE)].effective & CAP_TO_MASK(CAP_SYS_NICE)) != 0;
 }
 
 long nh_migrate_process(pid_t pid, const nh_nodeset_t *from, const nh_nodeset_t *to,

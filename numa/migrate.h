@@ -16,8 +16,7 @@
 long nh_migrate_process(pid_t pid, const nh_nodeset_t *from, const nh_nodeset_t *to,
 			unsigned retries, nh_error_t *err);
 
-/* Whether this process has CAP_SYS_NICE in its effective set, in the initial
- * user namespace (not rootless): without it the
+/* Whether this process has CAP_SYS_NICE in its effective set: without it the
  * kernel silently skips pages that other processes map too, and refuses
  * target nodes outside the target's cpuset. */
 bool nh_has_cap_sys_nice(void);

@@ -40,6 +40,7 @@ dict_of() {
 	runtime_state) echo "$srcdir/dict/runtime_state.dict" ;;
 	container_files) echo "$srcdir/dict/container_files.dict" ;;
 	walk_plan) echo "$srcdir/dict/walk_plan.dict" ;;
+	base_spec) echo "$srcdir/dict/base_spec.dict" ;;
 	*) echo "" ;;
 	esac
 }

@@ -304,8 +304,8 @@ int nh_base_spec_make(const char *text, size_t len, const char *name, const char
 	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
 	if (!root) {
 		errbuf[strcspn(errbuf, "\n")] = '\0';
-		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not valid JSON: %s", name,
-			       nh_quote(errbuf, strlen(errbuf), 0));
+		/* yajl's first line is its own text; the input is on the next. */
+		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not valid JSON: %s", name, errbuf);
 	}
 	if (check_spec(root, name, err) < 0) {
 		yajl_tree_free(root);

@@ -10,8 +10,9 @@
 #   nh-cri.py up --name POD --namespace NS --uid UID --container NAME
 #                --image REF --cgroup-parent SLICE [--annotation K=V]...
 #                [--mount HOST:CONTAINER]... [--log-dir DIR] [--cpuset-cpus CPUS]
-#                -- COMMAND ARG...
-#       RunPodSandbox, CreateContainer (with the sandbox's config),
+#                [--runtime-handler NAME] -- COMMAND ARG...
+#       RunPodSandbox (with the runtime handler a RuntimeClass names; none:
+#       containerd's default_runtime_name), CreateContainer (with the sandbox's config),
 #       StartContainer; prints "sandbox=ID" and "container=ID" as each is
 #       known.  A failed call prints "error: CALL CODE: DETAILS" (DETAILS is
 #       the gRPC status message the client received) and exits 1.
@@ -151,7 +152,8 @@ def up(a):
     c = Client(a.timeout)
     sandbox_config = pod_sandbox_config(a)
     try:
-        r = c.call("RunPodSandbox", f_bytes(1, sandbox_config))  # RunPodSandboxRequest.config
+        # RunPodSandboxRequest.config, .runtime_handler
+        r = c.call("RunPodSandbox", f_bytes(1, sandbox_config) + f_str(2, a.runtime_handler))
     except grpc.RpcError as e:
         fail("RunPodSandbox", e)
     sandbox = r[1][0].decode()
@@ -201,6 +203,7 @@ def main():
     u.add_argument("--mount", action="append", default=[])
     u.add_argument("--log-dir", default="")
     u.add_argument("--cpuset-cpus", default="")
+    u.add_argument("--runtime-handler", default="")
     u.add_argument("command", nargs="+")
     d = sub.add_parser("down")
     d.add_argument("sandbox")

@@ -7,6 +7,7 @@
 # Bad input: one line, exit 1; --output whole or not at all. Needs jq, not
 # root or containerd (a stand-in ctr checks how the command runs it).
 set -uo pipefail
+# shellcheck disable=SC2016 # jq programs, with jq's own variables, in single quotes
 . "${NH_SRCDIR:-$(dirname "$0")/../..}/tests/host/lib.sh"
 
 command -v jq >/dev/null || skip_all "jq is not installed"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck disable=SC2016 # jq programs, with jq's own variables, in single quotes
 # oci-numa-hook containerd-base-spec: containerd's default spec in, the same
 # spec out with the hook at createRuntime and poststart and without what
 # containerd's CRI removes from its default (process.rlimits,
@@ -7,7 +8,6 @@
 # Bad input: one line, exit 1; --output whole or not at all. Needs jq, not
 # root or containerd (a stand-in ctr checks how the command runs it).
 set -uo pipefail
-# shellcheck disable=SC2016 # jq programs, with jq's own variables, in single quotes
 . "${NH_SRCDIR:-$(dirname "$0")/../..}/tests/host/lib.sh"
 
 command -v jq >/dev/null || skip_all "jq is not installed"

@@ -66,6 +66,17 @@ static const struct {
 	  "\n"
 	  "Write a CDI spec with one device per node set, each adding the hook with\n"
 	  "--nodes (for engines without hooks.d).\n" },
+	{ "containerd-base-spec",
+	  "Usage: oci-numa-hook containerd-base-spec [--from FILE|-] [--output FILE]\n"
+	  "                                          [--hook-path PATH]\n"
+	  "\n"
+	  "Write a base OCI spec for a runtime handler of containerd's CRI\n"
+	  "(base_runtime_spec), which has no hooks.d: containerd's default spec (the\n"
+	  "output of `ctr oci spec`, or FILE; - is standard input) without what the CRI\n"
+	  "removes from its default when a handler has no base spec (process.rlimits,\n"
+	  "process.apparmorProfile, linux.seccomp), with the hook added at\n"
+	  "createRuntime and poststart. Everything else is kept as it is. --output\n"
+	  "(-o) writes FILE whole or not at all.\n" },
 };
 
 static const char targets_help[] =
@@ -95,6 +106,9 @@ static void usage(FILE *out)
 		"  validate        check the admin configuration and hooks.d files\n"
 		"  cdi-spec        write a CDI spec with one device per node set, each adding\n"
 		"                  the hook with --nodes (for engines without hooks.d)\n"
+		"  containerd-base-spec\n"
+		"                  write containerd's default spec with the hook added, as\n"
+		"                  a runtime handler's base_runtime_spec (containerd's CRI)\n"
 		"  nri             run as an NRI plugin (containerd, CRI-O): place containers\n"
 		"                  at creation, move memory before a cpuset.mems update\n"
 		"\n"
@@ -203,6 +217,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "cdi-spec") == 0) {
 		nh_log_set_syslog(false);
 		return nh_cmd_cdi_spec(argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "containerd-base-spec") == 0) {
+		nh_log_set_syslog(false);
+		return nh_cmd_containerd_base_spec(argc - 1, argv + 1);
 	}
 	return fail_usage("unknown command \"%s\"", argv[1]);
 }

@@ -41,6 +41,7 @@ dict_of() {
 	container_files) echo "$srcdir/dict/container_files.dict" ;;
 	walk_plan) echo "$srcdir/dict/walk_plan.dict" ;;
 	nri) echo "$srcdir/dict/nri.dict" ;;
+	base_spec) echo "$srcdir/dict/base_spec.dict" ;;
 	*) echo "" ;;
 	esac
 }

@@ -37,4 +37,22 @@ for page in "${pages[@]}"; do
 		skip "man/$name NAME line" "lexgrog not installed (Debian package man-db)"
 	fi
 done
+
+# Every command of `oci-numa-hook --help` (the table in main.c) has a
+# SYNOPSIS line and an entry under COMMANDS in oci-numa-hook(1).
+page=$src/doc/man/oci-numa-hook.1
+commands=$(sed -n '/^} commands\[\] = {/,/^};/s/^\t{ "\([a-z-]*\)",$/\1/p' "$src/main.c")
+if [ -z "$commands" ]; then
+	not_ok "man/oci-numa-hook.1 documents every command" "no command table found in main.c"
+fi
+for c in $commands; do
+	roff=${c//-/\\-}
+	synopsis=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$page" | grep -cxF ".B $roff" || true)
+	entry=$(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$page" | grep -A1 -xF '.TP' | grep -cE "^\.BI? \"?$(printf '%s' "$roff" | sed 's/\\/\\\\/g')( |\"|$)" || true)
+	if [ "$synopsis" -ge 1 ] && [ "$entry" -ge 1 ]; then
+		ok "man/oci-numa-hook.1 documents the command $c"
+	else
+		not_ok "man/oci-numa-hook.1 documents the command $c" "SYNOPSIS lines: $synopsis, COMMANDS entries: $entry"
+	fi
+done
 echo "1..$n"

@@ -279,23 +279,26 @@ if [ "${1:-}" = --one ]; then
 	}
 
 	# containerd's CRI, configured as a user would (README, "3. containerd"):
-	# the systemd cgroup driver, and the runc handler with a base spec made
-	# from `ctr oci spec` (without its rlimits) that lists the hook at
-	# createRuntime and poststart, and the pod annotations let through.
+	# the systemd cgroup driver, and the runc handler (the default) with the
+	# base spec that `oci-numa-hook containerd-base-spec` writes (containerd's
+	# default spec with the hook at createRuntime and poststart), and the pod
+	# annotations let through.  Two more handlers for cri-base-spec:
+	# runc-plain without a base spec, runc-ctr with `ctr oci spec` as it is.
 	# The images (no registry): the test image and a "pause" image (the
 	# same tarball with a command), saved by podman and imported with
 	# `ctr -n k8s.io images import`.  Done once, by the first CRI test.
 	CRI=/opt/nh-distro/nh-cri.py
 	CRI_IMAGE=localhost/nh-busybox:latest
 	PAUSE_IMAGE=localhost/nh-pause:latest
+	BASE_SPEC=/etc/containerd/oci-numa-hook-base.json
+	CTR_SPEC=/etc/containerd/ctr-oci-spec.json
 	cri_setup() {
-		local t0 base=/etc/containerd/oci-numa-hook-base.json
+		local t0 base=$BASE_SPEC
 		[ -e "$RUN/cri-ready" ] && return 0
 		t0=$(date +%s%N)
-		ctr oci spec | jq --arg hook "$HOOK" 'del(.process.rlimits) | .hooks = {
-			"createRuntime": [{"path": $hook, "args": ["oci-numa-hook", "hook", "createRuntime"]}],
-			"poststart":     [{"path": $hook, "args": ["oci-numa-hook", "hook", "poststart"]}]}' \
-			>"$base.tmp" && mv "$base.tmp" "$base" || fail "making the base spec from ctr oci spec failed"
+		oci-numa-hook containerd-base-spec -o "$base" 2>"$RUN/base-spec.err" ||
+			fail "oci-numa-hook containerd-base-spec -o $base: $(cat "$RUN/base-spec.err")"
+		ctr --namespace k8s.io oci spec >"$CTR_SPEC" || fail "ctr oci spec failed"
 		# CDI (the cri-cdi-* tests): the package's spec in /etc/cdi, read
 		# only for containers that request one of its devices; they run in
 		# the handler "cdi", which has no base spec.  Its pod_annotations
@@ -325,6 +328,17 @@ if [ "${1:-}" = --one ]; then
 		      runtime_type = "io.containerd.runc.v2"
 		      pod_annotations = ["cdi.k8s.io/*"]
 		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cdi.options]
+		        SystemdCgroup = true
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-plain]
+		      runtime_type = "io.containerd.runc.v2"
+		      pod_annotations = ["oci-numa-hook/*"]
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-plain.options]
+		        SystemdCgroup = true
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-ctr]
+		      runtime_type = "io.containerd.runc.v2"
+		      base_runtime_spec = "$CTR_SPEC"
+		      pod_annotations = ["oci-numa-hook/*"]
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-ctr.options]
 		        SystemdCgroup = true
 		  [plugins."io.containerd.internal.v1.opt"]
 		    path = "/var/lib/containerd/opt"
@@ -657,6 +671,73 @@ if [ "${1:-}" = --one ]; then
 		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
 	}
 
+	# containerd-base-spec changes nothing but the hooks.  The same
+	# unannotated pod three times, through three handlers: runc-plain (no base
+	# spec: containerd's own default), runc (the command's base spec) and
+	# runc-ctr (`ctr oci spec` as it is).  The workload's config.json, once
+	# what must differ per pod is replaced (container and sandbox ids, pod
+	# name and uid, the sandbox's pid in the namespace paths) and the hooks
+	# left out, must be the same for runc as for runc-plain, and so must
+	# /proc/PID/limits.  runc-ctr shows what the command removes, and that the
+	# comparison sees a difference where there is one.
+	cri_base_spec() {
+		local h i n=0 pods=() sb=() ct=() pids=() uids=() spids=() cfg norm
+		cri_setup
+		note "$(containerd --version); $(runc --version | head -n 1)"
+		note "ctr oci spec -> the base spec (jq -S, '<' only in ctr oci spec):"
+		diff <(jq -S . "$CTR_SPEC") <(jq -S . "$BASE_SPEC") | grep '^[<>]' | while read -r l; do note "  $l"; done
+		jq -e --arg h "$HOOK" '[.hooks.createRuntime, .hooks.poststart] ==
+			[[{"path": $h, "args": ["oci-numa-hook", "hook", "createRuntime"], "timeout": 60}],
+			 [{"path": $h, "args": ["oci-numa-hook", "hook", "poststart"], "timeout": 60}]]' \
+			"$BASE_SPEC" >/dev/null || fail "the base spec does not list $HOOK at createRuntime and poststart"
+		cri_base_spec_down() {
+			for i in "${!pods[@]}"; do
+				sandbox=${sb[$i]}; container=${ct[$i]}; dir=$RUN/${pods[$i]}; cri_down
+			done
+		}
+		trap cri_base_spec_down EXIT
+		for h in runc-plain runc runc-ctr; do
+			cri_up "cri-bs-$h" "" --runtime-handler "$h"
+			pods+=("$pod"); sb+=("$sandbox"); ct+=("$container"); uids+=("$uid")
+			[ "$rc" = 0 ] || fail "the pod of handler $h did not start: $(tail -n 1 "$dir/up")"
+			pids+=("$(cri_pid "$container")"); spids+=("$(cri_pid "$sandbox")")
+			n=$((n + 1))
+		done
+		# What must differ per pod, replaced by names; the hooks left out.
+		# shellcheck disable=SC2016 # jq's variables, not the shell's
+		norm='walk(if type == "string" then
+			gsub($c; "CONTAINER_ID") | gsub($s; "SANDBOX_ID") | gsub($u; "POD_UID")
+			| gsub($u | gsub("-"; "_"); "POD_UID") | gsub($p; "POD_NAME")
+			| gsub("^/proc/" + $sp + "/"; "/proc/SANDBOX_PID/") else . end) | del(.hooks)'
+		for i in 0 1 2; do
+			cfg=/run/containerd/io.containerd.runtime.v2.task/k8s.io/${ct[$i]}/config.json
+			[ -s "$cfg" ] || fail "no $cfg"
+			cp "$cfg" "$RUN/bs-$i.json"
+			jq -S --arg c "${ct[$i]}" --arg s "${sb[$i]}" --arg u "${uids[$i]}" --arg p "${pods[$i]}" \
+				--arg sp "${spids[$i]}" "$norm" "$cfg" >"$RUN/bs-$i.norm" || fail "jq over $cfg failed"
+			note "${pods[$i]}: container ${ct[$i]:0:12}, pid ${pids[$i]}, hooks $(jq -c '.hooks // {} | map_values(map(.path))' "$cfg"), Max open files: $(grep '^Max open files' "/proc/${pids[$i]}/limits" | tr -s ' ')"
+			cat "/proc/${pids[$i]}/limits" >"$RUN/bs-$i.limits"
+		done
+		jq -e '(.hooks // {}) == {}' "$RUN/bs-0.json" >/dev/null || fail "the container of runc-plain has hooks: $(jq -c .hooks "$RUN/bs-0.json")"
+		jq -e --arg h "$HOOK" '[.hooks.createRuntime[].path, .hooks.poststart[].path] == [$h, $h] and
+			(.hooks | keys) == ["createRuntime", "poststart"]' "$RUN/bs-1.json" >/dev/null ||
+			fail "the container of runc does not have exactly the hook at createRuntime and poststart: $(jq -c .hooks "$RUN/bs-1.json")"
+		note "config.json, runc-ctr (ctr oci spec as base spec) against runc-plain:"
+		diff -u "$RUN/bs-0.norm" "$RUN/bs-2.norm" | tail -n +3 | grep '^[-+]' | while read -r l; do note "  $l"; done
+		note "/proc/PID/limits, runc-ctr against runc-plain:"
+		diff "$RUN/bs-0.limits" "$RUN/bs-2.limits" | grep '^[<>]' | while read -r l; do note "  $l"; done
+		note "config.json, runc (containerd-base-spec) against runc-plain:"
+		diff -u "$RUN/bs-0.norm" "$RUN/bs-1.norm" | tail -n +3 | grep '^[-+]' | while read -r l; do note "  $l"; done
+		note "/proc/PID/limits, runc against runc-plain:"
+		diff "$RUN/bs-0.limits" "$RUN/bs-1.limits" | grep '^[<>]' | while read -r l; do note "  $l"; done
+		# The comparison must see what `ctr oci spec` brings, or it proves nothing.
+		! cmp -s "$RUN/bs-0.norm" "$RUN/bs-2.norm" || fail "runc-ctr's config.json equals runc-plain's: the comparison sees nothing"
+		cmp -s "$RUN/bs-0.norm" "$RUN/bs-1.norm" ||
+			fail "the container of the base spec differs from the one without (config.json; the diff is above)"
+		cmp -s "$RUN/bs-0.limits" "$RUN/bs-1.limits" ||
+			fail "the workload's /proc/PID/limits differ with and without the base spec (the diff is above)"
+	}
+
 	# The installed package, as a Debian 13 user has it.
 	t_package() {
 		dpkg -s oci-numa-hook >/dev/null 2>&1 || fail "package oci-numa-hook not installed"
@@ -688,6 +769,7 @@ if [ "${1:-}" = --one ]; then
 	t_cri_cdi_device() { cri_cdi device; }
 	t_cri_cdi_pod_annotation_ignored() { cri_cdi pod-annotation; }
 	# (t_podman_rootless and t_podman_rootless_delegated are above.)
+	t_cri_base_spec() { cri_base_spec; }
 
 	fn=t_$(echo "$NAME" | tr - _)
 	declare -F "$fn" >/dev/null || fail "no such test"

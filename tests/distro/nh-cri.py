@@ -211,6 +211,7 @@ def main():
     u.add_argument("--mount", action="append", default=[])
     u.add_argument("--log-dir", default="")
     u.add_argument("--cpuset-cpus", default="")
+    u.add_argument("--runtime-handler", default="")
     u.add_argument("command", nargs="+")
     d = sub.add_parser("down")
     d.add_argument("sandbox")

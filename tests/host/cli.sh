@@ -143,7 +143,7 @@ check "migrate still refuses a process outside a container cgroup" bash -c "test
 kill "$outside" 2>/dev/null
 
 # --- every command answers --help
-for c in hook status migrate validate cdi-spec; do
+for c in hook status migrate validate cdi-spec containerd-base-spec; do
 	"$NH_BIN" "$c" --help >"$tmp/help" 2>&1; rc=$?
 	check "$c --help: exit 0 with its usage" bash -c "test $rc = 0 && grep -q '^Usage: oci-numa-hook $c' '$tmp/help'"
 done

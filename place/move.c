@@ -79,6 +79,17 @@ static bool alive(const struct proc *pr)
 	return nh_process_alive(pr->pidfd, pr->procfd);
 }
 
+/* Whether the process still has an address space: an exiting process
+ * drops it before it becomes a zombie (statm then reads all zeros). */
+static bool has_mm(const struct proc *pr)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (pr->procfd < 0 || nh_read_file_at(pr->procfd, "statm", 4096, &text, NULL) < 0)
+		return false;
+	return strtoull(text, NULL, 10) != 0;
+}
+
 /* Pin pid and check it is (still) the container's: 1 pinned, 0 skip it,
  * -1 error (only a process that is gone may be skipped silently). */
 static int pin(struct pass *p, struct proc *pr)
@@ -224,9 +235,11 @@ static long call_migrate_pages(struct pass *p, struct proc *pr, unsigned retries
 	long left = nh_migrate_process(pr->pid, &o->from, &o->to, retries, &e);
 
 	*us = (nh_now_ms() - t0) * 1000;
-	if (left == -ESRCH || !alive(pr)) {
+	if (left == -ESRCH || !alive(pr) || (left < 0 && e.errnum == EINVAL && !has_mm(pr))) {
 		/* It exited during the call; the pid cannot have been reused
-		 * before the process was reaped, and nothing more is done. */
+		 * before the process was reaped, and nothing more is done. (The
+		 * kernel answers EINVAL for a process that has already let go of
+		 * its memory on the way out but is not a zombie yet.) */
 		pr->gone = true;
 		return 0;
 	}

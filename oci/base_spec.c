@@ -9,6 +9,7 @@
 
 #include "common/util.h"
 #include "oci/base_spec.h"
+#include "oci/json.h"
 #include "oci/state.h"
 
 /* As the package's hooks.d files; the admin's time-budget-ms stays below. */
@@ -288,7 +289,6 @@ static int gen_spec(yajl_gen g, yajl_val root, const char *hook_path)
 int nh_base_spec_make(const char *text, size_t len, const char *name, const char *hook_path,
 		      char **out, size_t *out_len, nh_error_t *err)
 {
-	char errbuf[256] = "";
 	const unsigned char *buf;
 	yajl_val root;
 	yajl_gen g;
@@ -299,14 +299,9 @@ int nh_base_spec_make(const char *text, size_t len, const char *name, const char
 	if (len > NH_BASE_SPEC_MAX)
 		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is larger than %d bytes", name,
 			       NH_BASE_SPEC_MAX);
-	if (nh_json_precheck(text, len, name, err) < 0)
+	root = nh_json_parse(text, len, name, false, err);
+	if (!root)
 		return -1;
-	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-	if (!root) {
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-		/* yajl's first line is its own text; the input is on the next. */
-		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not valid JSON: %s", name, errbuf);
-	}
 	if (check_spec(root, name, err) < 0) {
 		yajl_tree_free(root);
 		return -1;

@@ -8,28 +8,13 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/util.h"
+#include "oci/json.h"
 #include "oci/runtime_files.h"
 #include "oci/state.h"
 
 static yajl_val parse(const char *text, size_t len, const char *name, nh_error_t *err)
 {
-	char errbuf[256] = "";
-	yajl_val root;
-
-	if (nh_json_precheck(text, len, name, err) < 0)
-		return NULL;
-	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-	if (!root) {
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-		nh_fail(err, NH_EXIT_INVALID, 0, "%s is not valid JSON: %s", name, errbuf);
-		return NULL;
-	}
-	if (!YAJL_IS_OBJECT(root)) {
-		yajl_tree_free(root);
-		nh_fail(err, NH_EXIT_INVALID, 0, "%s is not a JSON object", name);
-		return NULL;
-	}
-	return root;
+	return nh_json_parse(text, len, name, true, err);
 }
 
 static yajl_val get(yajl_val obj, const char *key)
@@ -145,17 +130,11 @@ void nh_bundle_info_free(nh_bundle_info_t *info)
 int nh_storage_names_parse(const char *text, size_t len, const char *name, nh_storage_name_fn fn,
 			   void *data, nh_error_t *err)
 {
-	char errbuf[256] = "";
-	yajl_val root;
+	yajl_val root = nh_json_parse(text, len, name, false, err);
 	int r = 0;
 
-	if (nh_json_precheck(text, len, name, err) < 0)
+	if (!root)
 		return -1;
-	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-	if (!root) {
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not valid JSON: %s", name, errbuf);
-	}
 	if (!YAJL_IS_ARRAY(root)) {
 		yajl_tree_free(root);
 		return nh_fail(err, NH_EXIT_INVALID, 0, "%s is not a JSON array", name);

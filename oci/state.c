@@ -6,6 +6,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/util.h"
+#include "oci/json.h"
 #include "oci/state.h"
 
 int nh_json_precheck(const char *text, size_t len, const char *what, nh_error_t *err)
@@ -123,30 +124,17 @@ int nh_state_parse(const char *text, size_t len, nh_state_t *st, nh_error_t *err
 {
 	static const char *const known[] = { "ociVersion", "id", "status", "pid", "bundle",
 					     "annotations" };
-	char errbuf[256] = "";
 	yajl_val root;
 	int r = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (nh_json_precheck(text, len, "OCI state on stdin", err) < 0)
-		return -1;
 	if (len == strspn(text, " \t\r\n"))
 		return nh_fail(err, NH_EXIT_INVALID, 0,
 			       "OCI state on stdin is empty (a runtime writes the container state "
 			       "there)");
-	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-	if (!root) {
-		char *nl = strchr(errbuf, '\n');
-
-		if (nl)
-			*nl = '\0';
-		return nh_fail(err, NH_EXIT_INVALID, 0, "OCI state on stdin is not valid JSON: %s",
-			       errbuf[0] ? errbuf : "parse error");
-	}
-	if (!YAJL_IS_OBJECT(root)) {
-		yajl_tree_free(root);
-		return nh_fail(err, NH_EXIT_INVALID, 0, "OCI state on stdin is not a JSON object");
-	}
+	root = nh_json_parse(text, len, "OCI state on stdin", true, err);
+	if (!root)
+		return -1;
 	for (size_t i = 0; r == 0 && i < YAJL_GET_OBJECT(root)->len; i++) {
 		const char *key = YAJL_GET_OBJECT(root)->keys[i];
 		yajl_val v = YAJL_GET_OBJECT(root)->values[i];

@@ -733,6 +733,19 @@ static int serve(int fd, nh_error_t *err)
 	return r < 0 ? -1 : 0;
 }
 
+/* Whether stderr is the journal's stream for this service (systemd sets
+ * JOURNAL_STREAM to its device and inode): the lines go to the journal by
+ * its own socket already, and would show twice. */
+static bool stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return v && sscanf(v, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 static int usage_error(const char *arg)
 {
 	nh_log_set_syslog(false);
@@ -777,6 +790,8 @@ int nh_plugin_main(int argc, char **argv)
 	}
 	nh_log_set_level(P.cfg.log_level);
 	nh_log_set_file(P.cfg.log_file);
+	if (stderr_is_journal())
+		nh_log_set_stderr(false);
 	if (mkdir("/run/oci-numa-hook", 0755) < 0 && errno != EEXIST)
 		nh_warn("cannot create /run/oci-numa-hook: %s", strerror(errno));
 	if (mkdir(P.state_dir, 0700) < 0 && errno != EEXIST) {

@@ -9,9 +9,13 @@
 #
 #   nh-cri.py up --name POD --namespace NS --uid UID --container NAME
 #                --image REF --cgroup-parent SLICE [--annotation K=V]...
-#                [--mount HOST:CONTAINER]... [--log-dir DIR] [--cpuset-cpus CPUS]
-#                -- COMMAND ARG...
-#       RunPodSandbox, CreateContainer (with the sandbox's config),
+#                [--container-annotation K=V]... [--cdi-device KIND=NAME]...
+#                [--runtime-handler NAME] [--mount HOST:CONTAINER]...
+#                [--log-dir DIR] [--cpuset-cpus CPUS] -- COMMAND ARG...
+#       RunPodSandbox (in the runtime handler NAME if given), CreateContainer
+#       (with the sandbox's config; --annotation goes on the pod sandbox,
+#       --container-annotation on the container's config, --cdi-device into
+#       its CDI_devices field, which kubelet fills from DRA claims),
 #       StartContainer; prints "sandbox=ID" and "container=ID" as each is
 #       known.  A failed call prints "error: CALL CODE: DETAILS" (DETAILS is
 #       the gRPC status message the client received) and exits 1.
@@ -122,11 +126,13 @@ def container_config(a):
     labels = {"io.kubernetes.container.name": a.container}
     cmd = a.command[:1]
     args = a.command[1:]
+    # ContainerConfig.CDI_devices = 17: repeated CDIDevice {string name = 1}
+    cdi = b"".join(f_bytes(17, f_str(1, d)) for d in a.cdi_device)
     return (f_bytes(1, metadata) + f_bytes(2, image)
             + b"".join(f_bytes(3, c) for c in cmd) + b"".join(f_bytes(4, c) for c in args)
-            + mounts + f_map(9, labels)
+            + mounts + f_map(9, labels) + f_map(10, a.container_annotations)
             + f_str(11, a.container + "/0.log" if a.log_dir else "")
-            + f_bytes(15, linux))
+            + f_bytes(15, linux) + cdi)
 
 
 class Client:
@@ -151,7 +157,8 @@ def up(a):
     c = Client(a.timeout)
     sandbox_config = pod_sandbox_config(a)
     try:
-        r = c.call("RunPodSandbox", f_bytes(1, sandbox_config))  # RunPodSandboxRequest.config
+        # RunPodSandboxRequest: config = 1, runtime_handler = 2
+        r = c.call("RunPodSandbox", f_bytes(1, sandbox_config) + f_str(2, a.runtime_handler))
     except grpc.RpcError as e:
         fail("RunPodSandbox", e)
     sandbox = r[1][0].decode()
@@ -198,6 +205,9 @@ def main():
     u.add_argument("--image", required=True)
     u.add_argument("--cgroup-parent", required=True)
     u.add_argument("--annotation", action="append", default=[])
+    u.add_argument("--container-annotation", action="append", default=[])
+    u.add_argument("--cdi-device", action="append", default=[])
+    u.add_argument("--runtime-handler", default="")
     u.add_argument("--mount", action="append", default=[])
     u.add_argument("--log-dir", default="")
     u.add_argument("--cpuset-cpus", default="")
@@ -207,7 +217,11 @@ def main():
     d.add_argument("container", nargs="?")
     a = p.parse_args()
     if a.cmd == "up":
+        for kv in a.annotation + a.container_annotation:
+            if "=" not in kv:
+                p.error("annotation %r is not KEY=VALUE" % kv)
         a.annotations = dict(kv.split("=", 1) for kv in a.annotation)
+        a.container_annotations = dict(kv.split("=", 1) for kv in a.container_annotation)
         up(a)
     else:
         down(a)

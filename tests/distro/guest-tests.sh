@@ -511,6 +511,8 @@ if [ "${1:-}" = --one ]; then
 		cri_up "$name" "" --runtime-handler nri "$@"
 		CRI_WORKLOAD=
 	}
+	# cg_pages CGROUP: the total line of every process in it and below.
+	cg_pages() { nh-pages --cgroup "$CG$1" | sed -n 's/^total //p'; }
 	# share_on NODE "N0=.. N1=.. pages=..": the percentage on NODE (integer).
 	share_on() {
 		local on total
@@ -623,7 +625,7 @@ if [ "${1:-}" = --one ]; then
 		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
 		wait_file "$dir/ready" 300 || fail "the workload did not fill $mib MiB within 300 s"
 		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
-		before=$(nh-pages --cgroup "$CG$cgp")
+		before=$(cg_pages "$cgp")
 		note "container $cgp: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")' cpuset.cpus '$(cat "$CG$cgp/cpuset.cpus")'; CRI: $(python3 "$CRI" status "$container" 2>&1); $(node_free)"
 		expect_on_node 0 99 "$before" "the container's pages before the update"
 		out=$RUN/$name.probe
@@ -647,7 +649,7 @@ if [ "${1:-}" = --one ]; then
 		sleep 1
 		probe_stop "$out"
 		kill -0 "$pid" 2>/dev/null || fail "the workload (pid $pid) is gone"
-		after=$(nh-pages --cgroup "$CG$cgp")
+		after=$(cg_pages "$cgp")
 		note "cpuset.mems seen from the call on:$seen; cpuset.mems 1 after $done_ms ms"
 		note "after: $after; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")' (effective '$(cat "$CG$cgp/cpuset.mems.effective")') cpuset.cpus '$(cat "$CG$cgp/cpuset.cpus")'"
 		note "systemd: $(scope_of "$cgp") AllowedMemoryNodes='$(allowed_mems "$(scope_of "$cgp")")'; CRI: $(python3 "$CRI" status "$container" 2>&1)"
@@ -719,7 +721,7 @@ if [ "${1:-}" = --one ]; then
 		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
 		wait_file "$dir/ready" 300 || fail "the workload did not fill $NRI_MIB MiB within 300 s"
 		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
-		before=$(nh-pages --cgroup "$CG$cgp")
+		before=$(cg_pages "$cgp")
 		note "before: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'"
 		expect_on_node 0 99 "$before" "the container's pages before the update"
 		ppid=$(plugin_pid)
@@ -733,7 +735,7 @@ if [ "${1:-}" = --one ]; then
 		kill -KILL "$ppid"
 		note "plugin (pid $ppid) SIGKILLed $(ms_since "$t0") ms after the call; cpuset.mems then '$mems_kill'"
 		sleep 2
-		mid=$(nh-pages --cgroup "$CG$cgp"); mems=$(cat "$CG$cgp/cpuset.mems")
+		mid=$(cg_pages "$cgp"); mems=$(cat "$CG$cgp/cpuset.mems")
 		state=$(ctr -n k8s.io task ls 2>/dev/null | awk -v id="$container" '$1 == id {print $3}')
 		note "2 s after the kill: $mid; cpuset.mems '$mems'; task $state; unit $(systemctl is-active "$NRI_UNIT"), NRestarts=$(systemctl show -P NRestarts "$NRI_UNIT")"
 		kill -0 "$pid" 2>/dev/null || fail "the workload (pid $pid) died with the plugin"
@@ -753,7 +755,7 @@ if [ "${1:-}" = --one ]; then
 			i=$((i + 1)); [ "$i" -le 3000 ] || break; sleep 0.1
 		done
 		sleep 1
-		after=$(nh-pages --cgroup "$CG$cgp")
+		after=$(cg_pages "$cgp")
 		note "after the restart: $after; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")' after $(ms_since "$t0") ms"
 		while read -r l; do note "  plugin: $l"; done < <(plugin_since "$cursor")
 		expect_on_node 1 99 "$after" "the container's pages after the restarted plugin"

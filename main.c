@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "cli/cli.h"
 #include "hook/hook.h"
+#include "plugin/plugin.h"
 
 /* Each command's usage, as `oci-numa-hook COMMAND --help` prints it. */
 static const struct {
@@ -48,6 +49,18 @@ static const struct {
 	  "Usage: oci-numa-hook validate [--config FILE] [--hooks-json FILE]...\n"
 	  "\n"
 	  "Check the admin configuration and the installed (or given) hooks.d files.\n" },
+	{ "nri",
+	  "Usage: oci-numa-hook nri [--socket PATH] [--name NAME] [--idx NN] [--config FILE]\n"
+	  "                         [--state-dir DIR]\n"
+	  "\n"
+	  "Run as an NRI plugin of containerd (>= 1.7) or CRI-O (>= 1.26), in the\n"
+	  "foreground, until SIGTERM. Containers annotated oci-numa-hook/nodes are\n"
+	  "created with cpuset.mems already the target; a cpuset.mems update that would\n"
+	  "narrow a running container is widened first, its pages moved, then narrowed\n"
+	  "(nri-premigrate in the configuration: annotated, all or none). Defaults:\n"
+	  "--socket /var/run/nri/nri.sock, --name oci-numa-hook, --idx 50, --state-dir\n"
+	  "/run/oci-numa-hook/nri. Started by the runtime from its plugin directory, it\n"
+	  "uses the socket it inherits (NRI_PLUGIN_SOCKET).\n" },
 	{ "cdi-spec",
 	  "Usage: oci-numa-hook cdi-spec [--output FILE] [--hook-path PATH]\n"
 	  "\n"
@@ -82,6 +95,8 @@ static void usage(FILE *out)
 		"  validate        check the admin configuration and hooks.d files\n"
 		"  cdi-spec        write a CDI spec with one device per node set, each adding\n"
 		"                  the hook with --nodes (for engines without hooks.d)\n"
+		"  nri             run as an NRI plugin (containerd, CRI-O): place containers\n"
+		"                  at creation, move memory before a cpuset.mems update\n"
 		"\n"
 		"%s"
 		"  NODES           a node list like 1, 0-1, 0,2-3, or all, or auto\n"
@@ -183,6 +198,8 @@ int main(int argc, char **argv)
 		return nh_cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "validate") == 0)
 		return nh_cmd_validate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "nri") == 0)
+		return nh_plugin_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cdi-spec") == 0) {
 		nh_log_set_syslog(false);
 		return nh_cmd_cdi_spec(argc - 1, argv + 1);

@@ -19,6 +19,12 @@
 #           migratepages + the write; P8V1: the same on cgroup v1 (a second VM boot)
 #   P3W     in a VM with 4 vCPUs (two per node): P3's move_pages engine
 #           with 1, 2 and 4 workers (does it scale where it could?)
+#   P8N     in the Debian 13 test bed (tests/distro: systemd, containerd
+#           1.7.24 with NRI, kernel 6.12): a running container's 512 MiB
+#           moved from node 0 to 1 by a CRI UpdateContainerResources of its
+#           cpuset_mems, through the kernel's cpuset.mems write (no plugin)
+#           and through the NRI plugin (widen, move, narrow); the worst
+#           "container start" of P8's prober during each
 #   P9      on this host: status --all over 200 containers (a process in a
 #           cgroup and a runtime state directory each) against reading
 #           their numa_maps with cat, and against status once per container
@@ -43,7 +49,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 builddir=
-only=P1,P2,P3,P4,P5,P6,P7,P8,P8V1,P3W,P9
+only=P1,P2,P3,P4,P5,P6,P7,P8,P8V1,P8N,P3W,P9
 rounds=5
 runs=2000
 hook=
@@ -336,7 +342,7 @@ vm_benchmarks() {
 	want P8 && names+=(p8)
 	local x
 	for x in ${only//,/ }; do
-		case ${x^^} in P[1-9] | P8V1 | P3W) ;; *) names+=("$x") ;; esac
+		case ${x^^} in P[1-9] | P8V1 | P8N | P3W) ;; *) names+=("$x") ;; esac
 	done
 	for k in ${kernels//,/ }; do
 		case $k in
@@ -504,6 +510,31 @@ bench_p9() {
 	p9_pids=
 }
 
+# P8N: the test bed's nri-update-kernel and nri-update tests, whose notes
+# carry the prober's figures: "worst start: idle I ms, during the update W
+# ms".  The image is built (or reused) as `make check-distro` does.
+bench_p8n() {
+	local cache=$builddir/tests/distro/cache log=$out/distro-p8n.log t idle win
+	log "P8N: Debian 13 test bed (console log: $log)"
+	"$top/scripts/deps.sh" tests/distro >&2 || { log "P8N: cannot install tests/distro/packages"; return 0; }
+	bash "$top/tests/distro/build.sh" --cache "$cache" --builddir "$builddir" >"$log" 2>&1 ||
+		{ log "P8N: building the test bed failed (see $log)"; return 0; }
+	bash "$top/tests/distro/run.sh" --cache "$cache" --only nri-update-kernel,nri-update >>"$log" 2>&1
+	for t in nri-update-kernel nri-update; do
+		idle=$(sed -n "s|^# distro/$t: worst start: idle \([0-9]*\) ms, during the update \([0-9]*\) ms.*|\1|p" "$log" | tail -n 1)
+		win=$(sed -n "s|^# distro/$t: worst start: idle \([0-9]*\) ms, during the update \([0-9]*\) ms.*|\2|p" "$log" | tail -n 1)
+		[ -n "$win" ] || { log "P8N: no prober figures from $t (see $log)"; continue; }
+		metric "p8n_${t//-/_}_idle_max" "$idle" ms
+		metric "p8n_${t//-/_}_start_max" "$win" ms
+	done
+	grep -a '^\(PASS\|FAIL\|SKIP\): distro/nri-update' "$log" | sed 's/^/bench: P8N /' >&2
+	idle=$(sed -n 's/^metric p8n_nri_update_kernel_start_max \([0-9.]*\).*/\1/p' "$metrics")
+	win=$(sed -n 's/^metric p8n_nri_update_start_max \([0-9.]*\).*/\1/p' "$metrics")
+	[ -n "$idle" ] && [ -n "$win" ] &&
+		metric p8n_plugin_ratio "$(awk -v a="$win" -v b="$idle" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')" x
+	return 0
+}
+
 # ---------------------------------------------------------------- main
 build_tools
 build_hook_libc
@@ -512,6 +543,7 @@ want P1 && bench_p1
 want P2 && { bench_p2_hook; bench_p2_podman; }
 want P9 && bench_p9
 vm_benchmarks
+want P8N && bench_p8n
 echo
 echo "== all figures"
 cat "$metrics"
@@ -588,6 +620,7 @@ summary() {
 		vrow("P8 (reference) migratepages + write / kernel write", "p8_migratepages_ratio", "<=", 0.05)
 		vrow("P8 cgroup v1: hook (migrate_pages) / kernel write", "p8_migrate_pages_ratio_v1", "<=", 0.05)
 		vrow("P8 cgroup v1: hook (move_pages) / kernel write", "p8_move_pages_ratio_v1", "<=", 0.05)
+		row("P8N CRI update 0->1, 512 MiB (6.12): NRI plugin / kernel", "p8n_plugin_ratio", "<=", 0.05)
 		row("P9 status --all / cat of the numa_maps (200)", "p9_ratio_cat", "<=", 2)
 		row("P9 status --all / status per container (200)", "p9_ratio_each", "<=", 0.1)
 	}' "$metrics"

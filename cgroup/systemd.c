@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,7 +60,8 @@ static int systemctl(const char *const *args, const char *what, char **out, nh_e
 }
 
 /* Units whose ControlGroup was asked already: a hook run writes a level
- * up to three times. */
+ * up to three times. (The NRI plugin asks from several threads.) */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	char *path;
 	char unit[UNIT_MAX];
@@ -90,11 +92,16 @@ int nh_systemd_unit_of(const char *path, char *unit, size_t size, nh_error_t *er
 	if (!nh_systemd_running() || !unit_suffix(base) || strlen(base) >= UNIT_MAX ||
 	    strlen(base) >= size)
 		return 0;
+	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < NH_ARRAY_SIZE(cache) && cache[i].path; i++)
 		if (strcmp(cache[i].path, path) == 0) {
+			int owned = cache[i].owned;
+
 			snprintf(unit, size, "%s", cache[i].unit);
-			return cache[i].owned;
+			pthread_mutex_unlock(&cache_lock);
+			return owned;
 		}
+	pthread_mutex_unlock(&cache_lock);
 	{
 		const char *args[] = { "show", "--property=ControlGroup", "--value", "--", base, NULL };
 
@@ -106,10 +113,14 @@ int nh_systemd_unit_of(const char *path, char *unit, size_t size, nh_error_t *er
 	}
 	snprintf(unit, size, "%s", base);
 	nh_strip(out);
+	pthread_mutex_lock(&cache_lock);
+	for (i = 0; i < NH_ARRAY_SIZE(cache) && cache[i].path; i++)
+		;
 	if (i < NH_ARRAY_SIZE(cache) && (cache[i].path = strdup(path))) {
 		snprintf(cache[i].unit, sizeof(cache[i].unit), "%s", base);
 		cache[i].owned = strcmp(out, path) == 0;
 	}
+	pthread_mutex_unlock(&cache_lock);
 	return strcmp(out, path) == 0;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* oci-numa-hook cdi-spec: a Container Device Interface spec whose devices
  * each add the hook, with a node set on its command line, at createRuntime
- * and poststart. Requesting a device (podman --device KIND=NAME,
- * containerd/CRI-O through cdi.k8s.io/ pod annotations) is then a per-pod
- * trigger for engines that do not read hooks.d. */
+ * and poststart. Requesting a device (podman --device KIND=NAME; through
+ * containerd's CRI, a container's CDI devices or its cdi.k8s.io/
+ * annotations, never the pod's) is then a per-container trigger for
+ * engines that do not read hooks.d. */
 #include "config.h"
 
 #include <fcntl.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Logging: syslog with tag "oci-numa-hook" and the container's short id in
- * every line; the same lines on stderr and, if configured, appended to a log
- * file (runtimes send hook output to /dev/null, so syslog is the record). */
+/* Logging: the journal (its native socket; syslog where there is none) with
+ * tag "oci-numa-hook" and the container's short id in every line; the same
+ * lines on stderr and, if configured, appended to a log file (runtimes send
+ * hook output to /dev/null, so the journal or syslog is the record). */
 #ifndef NH_LOG_H
 #define NH_LOG_H
 
@@ -9,7 +10,15 @@
 
 enum nh_log_level { NH_LOG_ERROR = 0, NH_LOG_WARN, NH_LOG_INFO, NH_LOG_DEBUG };
 
+#define NH_JOURNAL_SOCKET "/run/systemd/journal/socket"
+
 void nh_log_set_id(const char *container_id); /* keeps the first 12 chars */
+/* Error lines also carry CONTAINER_ID_FULL=container_id in the journal, where
+ * Podman's journald log driver finds them: `podman logs` shows the hook's
+ * reason. For the hook only; NULL turns it off. */
+void nh_log_set_container(const char *container_id);
+/* journald's native socket (default NH_JOURNAL_SOCKET); NULL: syslog only. */
+void nh_log_set_journal(const char *socket_path);
 void nh_log_set_level(enum nh_log_level level);
 void nh_log_set_syslog(bool on);
 void nh_log_set_stderr(bool on);

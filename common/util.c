@@ -181,7 +181,7 @@ static const char *quote_into(char *buf, const char *s, size_t len, size_t shown
 
 const char *nh_quote_whole(const char *s, int slot)
 {
-	static char bufs[4][NH_QUOTE_WHOLE_MAX * 4 + 8];
+	static __thread char bufs[4][NH_QUOTE_WHOLE_MAX * 4 + 8];
 
 	return quote_into(bufs[slot & 3], s, strnlen(s, NH_QUOTE_WHOLE_MAX + 1), NH_QUOTE_WHOLE_MAX);
 }
@@ -189,7 +189,7 @@ const char *nh_quote_whole(const char *s, int slot)
 const char *nh_quote(const char *s, size_t len, int slot)
 {
 	enum { SHOWN = 40 };
-	static char bufs[4][SHOWN * 4 + 8];
+	static __thread char bufs[4][SHOWN * 4 + 8];
 
 	return quote_into(bufs[slot & 3], s, len, SHOWN);
 }

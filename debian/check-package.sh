@@ -36,7 +36,7 @@ JSON_DIR=/usr/share/containers/oci/hooks.d
 CONF=/etc/oci-numa-hook.conf
 FILES=("$HOOK" "$JSON_DIR/oci-numa-hook-createRuntime.json" "$JSON_DIR/oci-numa-hook-poststart.json"
 	"$CONF" /usr/share/man/man1/oci-numa-hook.1.gz /usr/share/man/man5/oci-numa-hook.conf.5.gz
-	/usr/share/doc/oci-numa-hook/copyright)
+	/usr/share/doc/oci-numa-hook/copyright /usr/lib/systemd/system/oci-numa-hook-nri.service)
 INSTALL_TESTS=(install installed-files validate man podman-hook-fires podman-unannotated purge)
 
 NFAIL=0

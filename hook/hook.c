@@ -162,6 +162,7 @@ int nh_hook_run(const nh_hook_opts_t *opts, int state_fd)
 		return err.status;
 	}
 	nh_log_set_id(state.id);
+	nh_log_set_container(state.id);
 	if (merge_args(opts, &state, &err) < 0) {
 		nh_error("%s", err.msg);
 		nh_state_free(&state);

@@ -6,20 +6,9 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "nri/be32.h"
 #include "nri/ttrpc.h"
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 void nri_ttrpc_header_encode(uint8_t out[NRI_TTRPC_HEADER_LEN], const nri_ttrpc_header_t *h)
 {

@@ -282,7 +282,8 @@ static int move_selected(pid_t pid, struct batch_buf *b, size_t k, struct batch_
 		uint64_t t0, us, ns_page, want;
 		long r;
 
-		if (o->deadline_ms && nh_now_ms() >= o->deadline_ms) {
+		if ((o->deadline_ms && nh_now_ms() >= o->deadline_ms) ||
+		    (o->stop && atomic_load(o->stop))) {
 			st->deadline_hit = true;
 			return 0;
 		}

@@ -8,6 +8,7 @@
 #define NH_BATCH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -64,6 +65,7 @@ typedef struct nh_batch_opts {
 	unsigned batch_us;     /* aim for each move call to take this long */
 	unsigned retries;      /* more passes over pages still on a source node */
 	uint64_t deadline_ms;  /* nh_now_ms() value to stop at; 0: none */
+	const atomic_bool *stop; /* stop as at the deadline once set; NULL: never */
 	nh_rate_limit_t *rate; /* NULL: unlimited */
 	int pidfd;             /* with procfd, checked before each call (nh_process_alive): */
 	int procfd;            /* never move another process's pages; -1, -1: no check */

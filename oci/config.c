@@ -241,6 +241,16 @@ static int parse_line(char *line, const char *name, unsigned lineno, nh_config_t
 	} else if (strcmp(key, "max-retries") == 0) {
 		ok = parse_count(value, RETRIES_MAX, &cfg->max_retries);
 		expected = "a number from 1 to 100";
+	} else if (strcmp(key, "nri-premigrate") == 0) {
+		static const char *const modes[] = { "annotated", "all", "none" };
+
+		ok = false;
+		for (size_t i = 0; i < NH_ARRAY_SIZE(modes); i++)
+			if (strcmp(value, modes[i]) == 0) {
+				cfg->nri_premigrate = (enum nh_premigrate)i;
+				ok = true;
+			}
+		expected = "annotated, all or none";
 	} else if (strcmp(key, "verify-cgroup-id") == 0) {
 		ok = strcmp(value, "yes") == 0 || strcmp(value, "no") == 0;
 		cfg->verify_cgroup_id = strcmp(value, "no") != 0;

@@ -17,6 +17,9 @@
 enum nh_mems_mode { NH_MEMS_SET, NH_MEMS_KEEP };
 enum nh_on_error { NH_ON_ERROR_FAIL, NH_ON_ERROR_WARN };
 enum nh_engine { NH_ENGINE_MIGRATE_PAGES, NH_ENGINE_MOVE_PAGES };
+/* Which containers the NRI plugin moves before a cpuset.mems update narrows
+ * them: those with the annotation, all, none. */
+enum nh_premigrate { NH_PREMIGRATE_ANNOTATED, NH_PREMIGRATE_ALL, NH_PREMIGRATE_NONE };
 #define NH_ENGINES_ALL ((1u << NH_ENGINE_MIGRATE_PAGES) | (1u << NH_ENGINE_MOVE_PAGES))
 
 /* Annotations an admin may allow to override the defaults. */
@@ -43,6 +46,7 @@ typedef struct nh_config {
 	unsigned batch_ms;        /* move_pages: aim for calls this long */
 	uint64_t time_budget_ms;  /* stop migrating after this long; 0: no limit */
 	bool verify_cgroup_id;    /* the container's cgroup path must name its id */
+	enum nh_premigrate nri_premigrate;
 	unsigned max_rounds;  /* process collection rounds */
 	unsigned max_retries; /* migrate_pages calls for pages not moved */
 	enum nh_log_level log_level;

@@ -278,6 +278,12 @@ static int run_migrate_pages(struct pass *p, struct proc *pr)
 	return account(p, pr, before_n, 0, us);
 }
 
+/* The time budget is spent, or the caller asked to stop. */
+static bool past_deadline(const nh_move_opts_t *o)
+{
+	return (o->deadline_ms && nh_now_ms() >= o->deadline_ms) || (o->stop && atomic_load(o->stop));
+}
+
 /* The deferred processes of a group, one after the other, with no other
  * call of this hook under way. */
 static int retry_deferred(struct pass *p, struct proc *pr)
@@ -288,7 +294,7 @@ static int retry_deferred(struct pass *p, struct proc *pr)
 	pr->deferred = false;
 	if (pr->gone)
 		return 0;
-	if (p->opts->deadline_ms && nh_now_ms() >= p->opts->deadline_ms) {
+	if (past_deadline(p->opts)) {
 		p->stats->budget_hit = true;
 		return account(p, pr, pr->before_n, pr->first_left, pr->first_us);
 	}
@@ -307,6 +313,7 @@ static int run_move_pages(struct pass *p, struct task *t)
 			       .batch_us = o->batch_us,
 			       .retries = o->max_retries,
 			       .deadline_ms = o->deadline_ms,
+			       .stop = o->stop,
 			       .rate = o->rate,
 			       .pidfd = t->proc->pidfd,
 			       .procfd = t->proc->procfd };
@@ -337,7 +344,7 @@ static int run_task(size_t index, unsigned worker, void *data)
 	struct task *t = &p->tasks[index];
 	int r;
 
-	if (p->opts->deadline_ms && nh_now_ms() >= p->opts->deadline_ms) {
+	if (past_deadline(p->opts)) {
 		pthread_mutex_lock(&p->lock);
 		p->stats->budget_hit = true;
 		pthread_mutex_unlock(&p->lock);

@@ -43,6 +43,7 @@ typedef struct nh_move_opts {
 	unsigned batch_us;     /* move_pages: time per call */
 	nh_rate_limit_t *rate; /* move_pages: NULL for no cap */
 	uint64_t deadline_ms;  /* nh_now_ms() to stop at; 0: none */
+	const atomic_bool *stop; /* stop as at the deadline once set; NULL: never */
 	/* migrate_pages: count pages still on a source node as not moved (the
 	 * kernel skips shared pages silently without CAP_SYS_NICE). */
 	bool count_left_on_source;

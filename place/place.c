@@ -29,6 +29,31 @@ void nh_place_close(nh_place_t *p)
 
 #define FMT(set, buf) nh_nodeset_format((set), (buf), sizeof(buf))
 
+/* What the user can do without a cpuset controller, as the end of the
+ * message. Rootless Podman's containers are below the user's systemd
+ * (user.slice/user-UID.slice/user@UID.service/...), which has only the
+ * controllers that user@.service delegates: cpu, memory and pids unless
+ * the admin adds cpuset. */
+static const char *no_cpuset_why(const char *path, bool keep_helps, char *buf, size_t size)
+{
+	const char *unit = strstr(path, "/user@");
+	const char *end = unit ? strstr(unit, ".service/") : NULL;
+
+	if (!end)
+		return keep_helps ? " (use mems=keep to only move pages)" : "";
+	unit++;
+	snprintf(buf, size,
+		 " (rootless: cpuset is not delegated to %.*s; an admin can delegate it with "
+		 "\"Delegate=cpu cpuset io memory pids\" in the [Service] section of "
+		 "/etc/systemd/system/user@.service.d/delegate.conf, then restart that "
+		 "service%s)",
+		 (int)(end + strlen(".service") - unit), unit,
+		 keep_helps ? "; or annotate oci-numa-hook/mems=keep to move the pages only, "
+			      "later allocations unbound" :
+			      "");
+	return buf;
+}
+
 /* The target node set: the annotation's list, or what all/auto stand for. */
 static int resolve_target(nh_place_t *r, nh_error_t *err)
 {
@@ -47,14 +72,22 @@ static int resolve_target(nh_place_t *r, nh_error_t *err)
 	case NH_NODES_AUTO: {
 		nh_cpuset_t cpus;
 
-		if (!r->cg.has_cpuset)
-			return nh_fail(err, NH_EXIT_SYSTEM, 0,
-				       "nodes=auto needs the cpuset controller, which is not enabled "
-				       "for cgroup %s",
-				       r->cg.path);
-		if (nh_cgroup_read_cpus(&r->cg, &cpus, err) < 0 ||
-		    nh_topology_nodes_of_cpus(r->sysfs_root, &r->topo, &cpus, &r->target,
-					      err) < 0)
+		if (r->cpus) {
+			cpus = *r->cpus;
+		} else {
+			if (!r->cg.has_cpuset) {
+				char why[512];
+
+				return nh_fail(err, NH_EXIT_SYSTEM, 0,
+					       "nodes=auto needs the cpuset controller, which is not "
+					       "enabled for cgroup %s%s",
+					       r->cg.path,
+					       no_cpuset_why(r->cg.path, false, why, sizeof(why)));
+			}
+			if (nh_cgroup_read_cpus(&r->cg, &cpus, err) < 0)
+				return -1;
+		}
+		if (nh_topology_nodes_of_cpus(r->sysfs_root, &r->topo, &cpus, &r->target, err) < 0)
 			return -1;
 		nh_nodeset_and(&r->target, &r->target, &r->topo.has_memory);
 		if (nh_nodeset_empty(&r->target))
@@ -137,11 +170,14 @@ static int check_reachable(nh_place_t *r, nh_error_t *err)
 	if (r->req.mems == NH_MEMS_SET) {
 		nh_nodeset_t parent;
 
-		if (!r->cg.has_cpuset)
+		if (!r->cg.has_cpuset) {
+			char why[512];
+
 			return nh_fail(err, NH_EXIT_SYSTEM, 0,
 				       "mems=set needs the cpuset controller, which is not enabled "
-				       "for cgroup %s (use mems=keep to only move pages)",
-				       r->cg.path);
+				       "for cgroup %s%s",
+				       r->cg.path, no_cpuset_why(r->cg.path, true, why, sizeof(why)));
+		}
 		if (nh_cgroup_read_parent_mems(&r->cg, &parent, err) < 0)
 			return -1;
 		nh_nodeset_andnot(&outside, &r->target, &parent);
@@ -160,6 +196,11 @@ int nh_place_check_request(nh_place_t *p, nh_error_t *err)
 	if (nh_topology_read(p->sysfs_root, &p->topo, err) < 0)
 		return -1;
 	return p->req.nodes_kind == NH_NODES_AUTO ? 0 : resolve_target(p, err);
+}
+
+int nh_place_resolve_target(nh_place_t *p, nh_error_t *err)
+{
+	return resolve_target(p, err);
 }
 
 int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err)
@@ -253,7 +294,8 @@ int nh_place_run(nh_place_t *p, nh_error_t *err)
 			      .deadline_ms = cfg->time_budget_ms ? nh_now_ms() + cfg->time_budget_ms : 0,
 			      .count_left_on_source = !nh_has_cap_sys_nice(),
 			      .progress = p->progress,
-			      .progress_data = p->progress_data };
+			      .progress_data = p->progress_data,
+			      .stop = p->stop };
 	nh_move_stats_t sweep = { 0 };
 	nh_rate_limit_t rate;
 

@@ -4,6 +4,7 @@
 #ifndef NH_PLACE_H
 #define NH_PLACE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -24,6 +25,12 @@ typedef struct nh_place {
 	const char *nodes_what; /* names the request in messages */
 	nh_move_progress_fn progress;
 	void *progress_data;
+	/* Stop moving once set (a newer request superseded this one): handled
+	 * as the time budget is, cpuset.mems is not narrowed. */
+	const atomic_bool *stop;
+	/* nodes=auto: the CPUs to follow when there is no cgroup to read them
+	 * from yet (an NRI request carries them); NULL: the cgroup's. */
+	const nh_cpuset_t *cpus;
 	/* Found out. */
 	nh_topology_t topo;
 	nh_cgroup_t cg;
@@ -39,6 +46,9 @@ void nh_place_init(nh_place_t *p, const nh_config_t *cfg);
  * all). Call before opening the container, so that a bad request fails the
  * same way whatever the container's state. */
 int nh_place_check_request(nh_place_t *p, nh_error_t *err);
+/* The target alone, for nodes=auto from p->cpus (checked as
+ * nh_place_check_request() checks lists): before the container exists. */
+int nh_place_resolve_target(nh_place_t *p, nh_error_t *err);
 /* The container: by its process, or by a cgroup path. any: also a process
  * outside a container cgroup (p->cg.shared), for reading only. */
 int nh_place_open_pid(nh_place_t *p, pid_t pid, bool any, nh_error_t *err);

@@ -91,7 +91,7 @@ build_image() {
 }
 
 # ---- manifests ------------------------------------------------------------------
-manifests=("$K8S/daemonset.yaml" "$K8S/example-pod.yaml")
+manifests=("$K8S/daemonset.yaml" "$K8S/nri-plugin.yaml" "$K8S/example-pod.yaml")
 if [ "$BUILD_ONLY" = no ]; then
 	if command -v yamllint >/dev/null; then
 		if out=$(yamllint -s -f parsable "${manifests[@]}" 2>&1); then

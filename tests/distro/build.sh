@@ -13,7 +13,8 @@
 #                   from `make distdir` of the build tree
 #   base.tar        the guest's root: trixie with systemd, podman, crun, runc,
 #                   containerd, numactl, python3-grpcio and jq (the CRI
-#                   tests), the cloud kernel and its initrd
+#                   tests), uidmap, dbus-user-session and libpam-systemd
+#                   (rootless Podman), the cloud kernel and its initrd
 #   vmlinuz, initrd.img   taken from base.tar's /boot
 #   bin/            static helpers of tests/vm (nh-pages, nh-workload) and
 #                   bench/nh-bench.c (the prober of the NRI update tests)
@@ -125,6 +126,7 @@ IMAGE_PKGS="systemd,systemd-sysv,dbus,udev,kmod,procps,util-linux,iproute2,
 linux-image-cloud-amd64,initramfs-tools,
 podman,crun,runc,conmon,containers-storage,golang-github-containers-common,netavark,catatonit,
 containerd,numactl,busybox-static,strace,python3-grpcio,jq,
+uidmap,dbus-user-session,libpam-systemd,
 libcgroup3,libyajl2,libnuma1"
 IMAGE_PKGS=$(echo "$IMAGE_PKGS" | tr -d '\n ')
 key=$(printf '%s\n' "$SOURCES" "$IMAGE_PKGS" base v1 | hash_of)

@@ -120,7 +120,7 @@ if [ "${1:-}" = --one ]; then
 	# may be left running.  Where does the hook's one-line reason reach the
 	# user?  The terminal (podman's stderr), `podman logs`, the journal.
 	podman_nodes7() { # RUNTIME
-		local rt=$1 name=nodes7-${1:-default} dir rc cursor line where=
+		local rt=$1 name=nodes7-${1:-default} dir rc cursor line id running where=
 		dir=$RUN/$name; rm -rf "$dir"; mkdir -p "$dir"
 		podman rm -f "$name" >/dev/null 2>&1
 		cursor=$(journal_cursor)
@@ -136,6 +136,9 @@ if [ "${1:-}" = --one ]; then
 		journal_since "$cursor" >"$dir/journal"
 		while read -r l; do note "  journalctl -t oci-numa-hook: $l"; done <"$dir/journal"
 		note "podman ps -a: $(podman ps -a --filter "name=$name" --format '{{.Names}} {{.Status}}' | tr '\n' ' ')"
+		note "log driver: $(podman inspect -f '{{.HostConfig.LogConfig.Type}}' "$name" 2>&1)"
+		id=$(podman inspect -f '{{.Id}}' "$name" 2>/dev/null)
+		note "journalctl CONTAINER_ID_FULL=$id: $(journalctl -q -o cat "CONTAINER_ID_FULL=$id" 2>&1 | tr '\n' '|')"
 		# The hook's reason: its error line in the journal.
 		line=$(grep -m1 -i 'error' "$dir/journal" | sed 's/^.*error: //')
 		if [ -n "$line" ]; then
@@ -161,6 +164,11 @@ if [ "${1:-}" = --one ]; then
 		! grep -q workload-ran "$dir/stdout" || fail "the workload ran"
 		[ -z "$running" ] || fail "the container is running"
 		grep -q 7 "$dir/journal" || fail "no line naming node 7 from the hook in the journal (journalctl -t oci-numa-hook)"
+		# Where the README (Use, Podman) tells a user to look.
+		case " $where " in *" podman-logs "*) ;; *) fail "the hook's reason is not in podman logs $name" ;; esac
+		if [ "$rt" = runc ]; then
+			case " $where " in *" terminal "*) ;; *) fail "the hook's reason is not on the terminal (runc)" ;; esac
+		fi
 	}
 
 	# What `podman run --cpuset-mems 0` writes at each cgroup level under
@@ -291,12 +299,22 @@ if [ "${1:-}" = --one ]; then
 			"createRuntime": [{"path": $hook, "args": ["oci-numa-hook", "hook", "createRuntime"]}],
 			"poststart":     [{"path": $hook, "args": ["oci-numa-hook", "hook", "poststart"]}]}' \
 			>"$base.tmp" && mv "$base.tmp" "$base" || fail "making the base spec from ctr oci spec failed"
+		# CDI (the cri-cdi-* tests): the package's spec in /etc/cdi, read
+		# only for containers that request one of its devices; they run in
+		# the handler "cdi", which has no base spec.  Its pod_annotations
+		# let cdi.k8s.io/* through to the OCI spec, so that the pod
+		# annotation test shows CDI ignores them even then.
+		mkdir -p /etc/cdi
+		oci-numa-hook cdi-spec --output /etc/cdi/oci-numa-hook.json 2>"$RUN/cdi-spec.err" ||
+			fail "oci-numa-hook cdi-spec --output /etc/cdi/oci-numa-hook.json: $(cat "$RUN/cdi-spec.err")"
 		cat >/etc/containerd/config.toml <<-EOF
 		version = 2
 
 		[plugins]
 		  [plugins."io.containerd.grpc.v1.cri"]
 		    sandbox_image = "$PAUSE_IMAGE"
+		    enable_cdi = true
+		    cdi_spec_dirs = ["/etc/cdi", "/var/run/cdi"]
 		    [plugins."io.containerd.grpc.v1.cri".cni]
 		      bin_dir = "/usr/lib/cni"
 		      conf_dir = "/etc/cni/net.d"
@@ -305,6 +323,11 @@ if [ "${1:-}" = --one ]; then
 		      base_runtime_spec = "$base"
 		      pod_annotations = ["oci-numa-hook/*"]
 		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		        SystemdCgroup = true
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cdi]
+		      runtime_type = "io.containerd.runc.v2"
+		      pod_annotations = ["cdi.k8s.io/*"]
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cdi.options]
 		        SystemdCgroup = true
 		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nri]
 		      runtime_type = "io.containerd.runc.v2"
@@ -443,6 +466,212 @@ if [ "${1:-}" = --one ]; then
 		note "task of the container after the failure: '${running:-none}'"
 		[ "${running:-}" != RUNNING ] || fail "the container's task is running"
 		[ ! -e "$dir/ready" ] || fail "the workload ran"
+	}
+
+	# CDI through containerd's CRI (enable_cdi, the spec of `oci-numa-hook
+	# cdi-spec` in /etc/cdi, the handler "cdi" without a base spec): the
+	# device oci-numa-hook.io/numa=1 requested by ROUTE —
+	#   annotation:     the container's CRI annotations, cdi.k8s.io/numa
+	#                   (what a device plugin's Allocate answer puts there)
+	#   device:         ContainerConfig.CDI_devices (kubelet fills it from
+	#                   DRA claims and device plugins' CDI devices)
+	#   pod-annotation: the pod's annotations (RunPodSandbox), which
+	#                   containerd's CRI does not take CDI devices from: the
+	#                   test passes when the hook is not in the container's
+	#                   spec, did not run, and the pages stay on node 0.
+	# containerd's own lines about the CDI devices are noted.
+	CDI_DEVICE=oci-numa-hook.io/numa=1
+	cri_cdi() { # ROUTE
+		local route=$1 name=$NAME opts=() pid cgp cfg hooks hooklines ctrd cursor
+		case $route in
+		annotation) opts=(--container-annotation "cdi.k8s.io/numa=$CDI_DEVICE") ;;
+		device) opts=(--cdi-device "$CDI_DEVICE") ;;
+		pod-annotation) opts=(--annotation "cdi.k8s.io/numa=$CDI_DEVICE") ;;
+		esac
+		cri_setup
+		note "CDI spec: /etc/cdi/oci-numa-hook.json, devices $(jq -c '[.devices[].name]' /etc/cdi/oci-numa-hook.json 2>&1)"
+		cursor=$(journal_cursor)
+		cri_up "$name" "" --runtime-handler cdi "${opts[@]}"
+		trap cri_down EXIT
+		ctrd=$(journalctl -q -o cat -u containerd --after-cursor="$cursor" 2>/dev/null | grep 'CDI')
+		while read -r l; do [ -n "$l" ] && note "  containerd: $l"; done <<<"$ctrd"
+		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		cfg=/run/containerd/io.containerd.runtime.v2.task/k8s.io/$container/config.json
+		note "workload pid $pid, cgroup $cgp"
+		note "annotations in the container's config.json: $(jq -c .annotations "$cfg" 2>&1)"
+		hooks=$(jq -c '.hooks // {}' "$cfg" 2>&1)
+		note "hooks in the container's config.json: $hooks"
+		note "hooks in the sandbox's config.json: $(jq -c '.hooks // {}' "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$sandbox/config.json" 2>&1)"
+		note "cgroup levels (before the workload allocates):"; cgroup_levels "$cgp"
+		hooklines=$(journal_since "$cursor")
+		note "hook lines in the journal: $(echo "$hooklines" | tr '\n' '|')"
+		touch "$dir/go"
+		wait_file "$dir/ready" 120 || fail "workload not ready after 120 s"
+		measure_after_start "$dir" "$pid" "$cgp"
+		if [ "$route" = pod-annotation ]; then
+			grep -qF 'CDI devices from CRI Config.CDIDevices: []' <<<"$ctrd" ||
+				fail "containerd did not log that the container has no CDI devices (its CDI lines: $(echo "$ctrd" | tr '\n' '|'))"
+			! grep -q 'CDI devices from annotations' <<<"$ctrd" || fail "containerd took CDI devices from annotations: $ctrd"
+			# The handler's pod_annotations copied it into the OCI spec...
+			[ "$(jq -r '.annotations["cdi.k8s.io/numa"] // ""' "$cfg")" = "$CDI_DEVICE" ] ||
+				fail "the pod annotation cdi.k8s.io/numa is not in the container's OCI spec"
+			# ...where no one reads it as a CDI request.
+			[ "$hooks" = '{}' ] || fail "the container's spec has hooks: $hooks"
+			[ -z "$hooklines" ] || fail "the hook ran: $hooklines"
+			expect_on_node 0 99 "$pages" "memory allocated after start, pod annotation only"
+			return
+		fi
+		[ "$(jq -r '[.hooks.createRuntime[]?, .hooks.poststart[]? | select(.args[-2:] == ["--nodes", "1"])] | length' "$cfg")" = 2 ] ||
+			fail "the container's spec does not have the device's two hooks with --nodes 1: $hooks"
+		expect_on_node 1 99 "$pages" "memory allocated after start"
+		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
+	}
+
+	# Rootless Podman: a user with subordinate ids and a lingering user
+	# manager (systemd --user and its D-Bus, as after a login), Podman run
+	# as that user with what a login session sets (XDG_RUNTIME_DIR, the
+	# user's bus).  The user's own image store gets the test image.
+	RL_USER=nhuser
+	as_user() {
+		local uid; uid=$(id -u "$RL_USER")
+		runuser -u "$RL_USER" -- env -C "/home/$RL_USER" HOME="/home/$RL_USER" \
+			XDG_RUNTIME_DIR="/run/user/$uid" DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$uid/bus" "$@"
+	}
+	rl_wait_manager() {
+		local uid i=0; uid=$(id -u "$RL_USER")
+		until systemctl is-active -q "user@$uid.service" && [ -S "/run/user/$uid/bus" ]; do
+			i=$((i + 1))
+			[ "$i" -le 600 ] || fail "user@$uid.service or its bus not up after 60 s: $(systemctl status "user@$uid.service" 2>&1 | tail -n 3 | tr '\n' '|')"
+			sleep 0.1
+		done
+	}
+	rl_controllers() {
+		local uid d; uid=$(id -u "$RL_USER")
+		d=$CG/user.slice/user-$uid.slice/user@$uid.service
+		note "user@$uid.service: cgroup.controllers '$(cat "$d/cgroup.controllers")', subtree_control '$(cat "$d/cgroup.subtree_control")'; $(systemctl show "user@$uid.service" -p Delegate -p DelegateControllers 2>&1 | tr '\n' ' ')"
+	}
+	rl_setup() {
+		local t0
+		if ! id "$RL_USER" >/dev/null 2>&1; then
+			useradd -m -s /bin/sh "$RL_USER" || fail "useradd $RL_USER"
+		fi
+		grep -q "^$RL_USER:" /etc/subuid 2>/dev/null || echo "$RL_USER:100000:65536" >>/etc/subuid
+		grep -q "^$RL_USER:" /etc/subgid 2>/dev/null || echo "$RL_USER:100000:65536" >>/etc/subgid
+		loginctl enable-linger "$RL_USER" || fail "loginctl enable-linger $RL_USER"
+		rl_wait_manager
+		[ -e "$RUN/rootless-image" ] && return 0
+		t0=$(date +%s%N)
+		tar -C "$RUN/image" -c . | as_user podman import - "$IMAGE" >"$RUN/rl-import.out" 2>&1 ||
+			fail "podman import as $RL_USER: $(tail -n 3 "$RUN/rl-import.out" | tr '\n' ' ')"
+		note "podman import as $RL_USER took $((($(date +%s%N) - t0) / 1000000)) ms"
+		note "podman info as $RL_USER: $(as_user podman info -f 'rootless={{.Host.Security.Rootless}} cgroup-manager={{.Host.CgroupManager}} runtime={{.Host.OCIRuntime.Name}} controllers={{.Host.CgroupControllers}} log-driver={{.Host.LogDriver}}' 2>&1 | tr '\n' ' ')"
+		touch "$RUN/rootless-image"
+	}
+	# A rootless container of the workload on CPU 0 (busybox taskset: no
+	# --cpuset-cpus without a delegated cpuset), waiting for its go file.
+	# Sets dir, rc, pid, cgp; the caller removes the container.
+	rl_start() { # NAME ANNOTATION...
+		local name=$1 t0; shift
+		dir=$RUN/$name; rm -rf "$dir"; mkdir -p "$dir"; chown "$RL_USER" "$dir"
+		as_user podman rm -f "$name" >/dev/null 2>&1
+		t0=$(date +%s%N)
+		as_user timeout 180 podman run -d --name "$name" --network=none -v "$dir:/x" "$@" "$IMAGE" \
+			/bin/taskset 1 /bin/nh-workload --anon 64 --threads 1 --wait /x/go --ready /x/ready >"$dir/run.out" 2>&1
+		rc=$?
+		note "podman run -d as $RL_USER ($*): exit $rc in $((($(date +%s%N) - t0) / 1000000)) ms: $(tr '\n' ' ' <"$dir/run.out" | cut -c1-300)"
+		[ "$rc" = 0 ] || return 0
+		pid=$(as_user podman inspect -f '{{.State.Pid}}' "$name"); cgp=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+		note "workload pid $pid, cgroup $cgp; cgroup.controllers '$(cat "$CG$cgp/cgroup.controllers" 2>&1)'"
+		note "hook (conmon) side: uid_map of the workload: $(tr -s ' ' <"/proc/$pid/uid_map" | tr '\n' '|')"
+	}
+
+	# No cpuset delegated (systemd's default for user@.service): the hook
+	# refuses mems=set; podman run fails at once, no container runs, and
+	# the one-line reason, naming what the user can do, is in `podman
+	# logs` (the user's) and the journal.  Then mems=keep: the container
+	# starts, the pages it has when the hook runs move to node 1, and what
+	# it allocates later follows its CPU (node 0): not bound.
+	t_podman_rootless() {
+		local name=rl-set dir rc cursor line uid before pages anon pid cgp running t0 where=''
+		rl_setup; uid=$(id -u "$RL_USER"); rl_controllers
+		dir=$RUN/$name; rm -rf "$dir"; mkdir -p "$dir"
+		as_user podman rm -f "$name" >/dev/null 2>&1
+		cursor=$(journal_cursor); t0=$(date +%s)
+		as_user timeout 180 podman run --name "$name" --network=none --annotation oci-numa-hook/nodes=1 \
+			"$IMAGE" /bin/sh -c 'echo workload-ran' >"$dir/stdout" 2>"$dir/stderr"
+		rc=$?
+		note "podman run as $RL_USER, nodes=1: exit $rc in $(($(date +%s) - t0)) s"
+		while read -r l; do note "  terminal (stderr): $l"; done <"$dir/stderr"
+		as_user podman logs "$name" >"$dir/logs" 2>&1; note "podman logs exit status: $?"
+		while read -r l; do note "  podman logs: $l"; done <"$dir/logs"
+		journal_since "$cursor" >"$dir/journal"
+		while read -r l; do note "  journalctl -t oci-numa-hook: $l"; done <"$dir/journal"
+		as_user journalctl -q -o cat -t oci-numa-hook --since "@$t0" >"$dir/user-journal" 2>&1
+		note "journalctl -t oci-numa-hook as $RL_USER: $(tr '\n' '|' <"$dir/user-journal")"
+		note "podman ps -a: $(as_user podman ps -a --filter "name=$name" --format '{{.Names}} {{.Status}}' | tr '\n' ' ')"
+		line=$(grep -m1 'error: ' "$dir/journal" | sed 's/^.*error: //')
+		grep -qF -- "$line" "$dir/stderr" && where="$where terminal"
+		grep -qF -- "$line" "$dir/logs" && where="$where podman-logs"
+		grep -qF -- "$line" "$dir/user-journal" && where="$where user-journalctl"
+		note "the hook's reason reaches:$where journal"
+		running=$(as_user podman ps --filter "name=$name" -q)
+		as_user podman rm -f -t 0 "$name" >/dev/null 2>&1
+		[ "$rc" != 124 ] || fail "podman run hung (killed after 180 s)"
+		[ "$rc" != 0 ] || fail "podman run exited 0 without a cpuset controller"
+		! grep -q workload-ran "$dir/stdout" || fail "the workload ran"
+		[ -z "$running" ] || fail "the container is running"
+		[ -n "$line" ] || fail "no error line from the hook in the journal"
+		grep -qF "cpuset is not delegated to user@$uid.service" <<<"$line" || fail "the reason does not name the rootless case: $line"
+		grep -qF "Delegate=cpu cpuset io memory pids" <<<"$line" || fail "the reason does not say how to delegate cpuset: $line"
+		grep -qF "oci-numa-hook/mems=keep" <<<"$line" || fail "the reason does not name mems=keep: $line"
+		case " $where " in *" podman-logs "*) ;; *) fail "the hook's reason is not in podman logs $name" ;; esac
+
+		# mems=keep
+		cursor=$(journal_cursor)
+		rl_start rl-keep --annotation oci-numa-hook/nodes=1 --annotation oci-numa-hook/mems=keep
+		while read -r l; do note "  journal: $l"; done < <(journal_since "$cursor")
+		[ "$rc" = 0 ] || { as_user podman rm -f -t 0 rl-keep >/dev/null 2>&1; fail "mems=keep: podman run failed: $(tail -n 2 "$dir/run.out")"; }
+		before=$(nh-pages --cgroup "$CG$cgp" | sed -n 's/^total //p')
+		note "every resident page of the container after podman run (the hook has run): $before"
+		touch "$dir/go"
+		wait_file "$dir/ready" 120 || { as_user podman rm -f -t 0 rl-keep >/dev/null 2>&1; fail "workload not ready after 120 s"; }
+		anon=$(field anon "$(cat "$dir/ready")")
+		pages=$(nh-pages --range "$anon" "$pid" | sed -n 's/^total //p')
+		note "memory allocated after start (anon $anon): $pages"
+		note "cpuset.mems of $cgp: $(cat "$CG$cgp/cpuset.mems" 2>&1)"
+		as_user podman rm -f -t 0 rl-keep >/dev/null 2>&1
+		expect_on_node 1 90 "$before" "mems=keep: the pages resident when the hook ran"
+		expect_on_node 0 90 "$pages" "mems=keep: memory allocated after start (not bound, follows CPU 0)"
+	}
+
+	# cpuset delegated to user sessions as the refusal tells an admin:
+	# a drop-in for user@.service, then the user's manager restarted.  The
+	# hook places the container as for root: cpuset.mems 1, and the memory
+	# allocated after start >= 99 % on node 1.
+	t_podman_rootless_delegated() {
+		local uid pages anon pid cgp mems dropin=/etc/systemd/system/user@.service.d/delegate.conf cursor
+		rl_setup; uid=$(id -u "$RL_USER")
+		mkdir -p "$(dirname "$dropin")"
+		printf '[Service]\nDelegate=cpu cpuset io memory pids\n' >"$dropin"
+		systemctl daemon-reload
+		systemctl restart "user@$uid.service" || fail "systemctl restart user@$uid.service"
+		rl_wait_manager; rl_controllers
+		cursor=$(journal_cursor)
+		rl_start rl-delegated --annotation oci-numa-hook/nodes=1
+		while read -r l; do note "  journal: $l"; done < <(journal_since "$cursor")
+		[ "$rc" = 0 ] || { as_user podman rm -f -t 0 rl-delegated >/dev/null 2>&1; fail "podman run failed: $(tail -n 2 "$dir/run.out")"; }
+		cgroup_levels "$cgp"
+		touch "$dir/go"
+		wait_file "$dir/ready" 120 || { as_user podman rm -f -t 0 rl-delegated >/dev/null 2>&1; fail "workload not ready after 120 s"; }
+		anon=$(field anon "$(cat "$dir/ready")")
+		pages=$(nh-pages --range "$anon" "$pid" | sed -n 's/^total //p')
+		mems=$(cat "$CG$cgp/cpuset.mems" 2>/dev/null)
+		note "memory allocated after start (anon $anon): $pages; cpuset.mems of $cgp: '$mems'"
+		as_user podman rm -f -t 0 rl-delegated >/dev/null 2>&1
+		rm -f "$dropin"; systemctl daemon-reload
+		expect_on_node 1 99 "$pages" "memory allocated after start"
+		[ "$mems" = 1 ] || fail "cpuset.mems of $cgp is '$mems', want 1"
 	}
 
 	# ------------------------------------------------------------ NRI plugin
@@ -852,6 +1081,10 @@ if [ "${1:-}" = --one ]; then
 	t_cri_runc_control() { cri_nodes1 no; }
 	t_cri_runc_nodes1() { cri_nodes1 yes; }
 	t_cri_runc_nodes7() { cri_nodes7; }
+	t_cri_cdi_annotation() { cri_cdi annotation; }
+	t_cri_cdi_device() { cri_cdi device; }
+	t_cri_cdi_pod_annotation_ignored() { cri_cdi pod-annotation; }
+	# (t_podman_rootless and t_podman_rootless_delegated are above.)
 
 	fn=t_$(echo "$NAME" | tr - _)
 	declare -F "$fn" >/dev/null || fail "no such test"
@@ -875,7 +1108,7 @@ echo 0 >/proc/sys/kernel/numa_balancing 2>/dev/null || true
 setup_error=
 img=$RUN/image
 mkdir -p "$img/bin" "$img/proc" "$img/sys" "$img/dev" "$img/tmp" "$img/etc" "$img/x"
-cp "$(command -v busybox)" "$img/bin/busybox" && for a in sh sleep cat ls true echo; do ln -sf busybox "$img/bin/$a"; done
+cp "$(command -v busybox)" "$img/bin/busybox" && for a in sh sleep cat ls true echo taskset; do ln -sf busybox "$img/bin/$a"; done
 cp /opt/nh-distro/bin/nh-workload "$img/bin/"
 t0=$(date +%s%N)
 if ! tar -C "$img" -c . | podman import - "$IMAGE" >"$RUN/import.out" 2>&1; then

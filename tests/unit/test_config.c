@@ -31,7 +31,7 @@ static const char *describe(const nh_config_t *cfg)
 	snprintf(out, sizeof(out),
 		 " allowed=%s overrides=%s on-error=%s mems=%s engine=%s engines=%s rate=%llu "
 		 "max-rate=%llu workers=%u batch-ms=%u budget-ms=%llu rounds=%u retries=%u "
-		 "verify-cgroup-id=%s log=%s log-file=%s ",
+		 "verify-cgroup-id=%s nri-premigrate=%s log=%s log-file=%s ",
 		 cfg->allowed_all ? "all"
 				  : nh_nodeset_format(&cfg->allowed_nodes, nodes, sizeof(nodes)),
 		 ov[0] ? ov : "none", cfg->default_on_error == NH_ON_ERROR_WARN ? "warn" : "fail",
@@ -40,6 +40,9 @@ static const char *describe(const nh_config_t *cfg)
 		 (unsigned long long)cfg->max_rate, cfg->workers, cfg->batch_ms,
 		 (unsigned long long)cfg->time_budget_ms, cfg->max_rounds, cfg->max_retries,
 		 cfg->verify_cgroup_id ? "yes" : "no",
+		 cfg->nri_premigrate == NH_PREMIGRATE_ALL    ? "all" :
+		 cfg->nri_premigrate == NH_PREMIGRATE_NONE   ? "none" :
+		 cfg->nri_premigrate == NH_PREMIGRATE_ANNOTATED ? "annotated" : "?",
 		 cfg->log_level < NH_ARRAY_SIZE(levels) ? levels[cfg->log_level] : "?",
 		 cfg->log_file ? cfg->log_file : "-");
 	return out;
@@ -48,7 +51,8 @@ static const char *describe(const nh_config_t *cfg)
 #define DEFAULTS                                                                                   \
 	"allowed=all overrides=from,mems,on-error,engine,rate on-error=fail mems=set "             \
 	"engine=migrate_pages engines=migrate_pages,move_pages rate=0 max-rate=0 workers=0 "       \
-	"batch-ms=5 budget-ms=50000 rounds=8 retries=3 verify-cgroup-id=yes log=info log-file=-"
+	"batch-ms=5 budget-ms=50000 rounds=8 retries=3 verify-cgroup-id=yes "                       \
+	"nri-premigrate=annotated log=info log-file=-"
 
 /* Each word of expect must be a word of the description. */
 static void expect_words(const nh_config_t *cfg, const char *expect)
@@ -279,6 +283,14 @@ static const struct cfg_case cases[] = {
 	    NAME ":1: verify-cgroup-id = \"false\": expected yes or no"),
 	BAD("verify-cgroup-id No", "verify-cgroup-id = No\n",
 	    "verify-cgroup-id = \"No\": expected"),
+	/* nri-premigrate */
+	OK("nri-premigrate all", "nri-premigrate = all\n", "nri-premigrate=all"),
+	OK("nri-premigrate none", "nri-premigrate = none\n", "nri-premigrate=none"),
+	OK("nri-premigrate annotated", "nri-premigrate = all\nnri-premigrate = annotated\n",
+	   "nri-premigrate=annotated"),
+	BAD("nri-premigrate yes", "nri-premigrate = yes\n",
+	    NAME ":1: nri-premigrate = \"yes\": expected annotated, all or none"),
+	BAD("nri-premigrate All", "nri-premigrate = All\n", "nri-premigrate = \"All\": expected"),
 	/* logging */
 	OK("log-level error", "log-level = error\n", "log=error"),
 	OK("log-level warn", "log-level = warn\n", "log=warn"),

@@ -127,7 +127,7 @@ linux-image-cloud-amd64,initramfs-tools,
 podman,crun,runc,conmon,containers-storage,golang-github-containers-common,netavark,catatonit,
 containerd,numactl,busybox-static,strace,python3-grpcio,jq,
 uidmap,dbus-user-session,libpam-systemd,
-libcgroup3,libyajl2,libnuma1"
+libcgroup3,libyajl2,libnuma1,libprotobuf-c1"
 IMAGE_PKGS=$(echo "$IMAGE_PKGS" | tr -d '\n ')
 key=$(printf '%s\n' "$SOURCES" "$IMAGE_PKGS" base v1 | hash_of)
 if ! up_to_date "$CACHE/base.tar.key" "$key"; then

@@ -753,10 +753,11 @@ if [ "${1:-}" = --one ]; then
 	# under /sys/fs/cgroup/nh-probe is made, a child attached to it through
 	# cgroup.procs, killed, reaped, the cgroup removed — what every container
 	# start and stop on the node does.  Its window is marked by signals;
-	# its figures (idle: before the window; win: overlapping it) in $1.
+	# its figures (idle: before the window; win: overlapping it) in $1,
+	# every operation's start and duration in $1.trace.
 	probe_start() { # OUT
 		mkdir -p "$CG/nh-probe"
-		nh-bench starter --parent "$CG/nh-probe" --out "$1" &
+		nh-bench starter --parent "$CG/nh-probe" --out "$1" --trace "$1.trace" &
 		PROBE=$!
 	}
 	probe_stop() { # OUT: ends the window and the prober, notes its figures
@@ -764,6 +765,7 @@ if [ "${1:-}" = --one ]; then
 		rmdir "$CG/nh-probe" 2>/dev/null
 		[ -s "$1" ] || fail "the prober wrote no figures"
 		note "prober: $(cat "$1")"
+		note "prober's 5 worst (ms from the start of the window, duration ms): $(sort -k2 -g -r "$1.trace" | head -n 5 | tr '\n' ',')"
 	}
 
 	# nri-create: pods created while the plugin runs.  KIND:

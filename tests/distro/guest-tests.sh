@@ -844,7 +844,9 @@ if [ "${1:-}" = --one ]; then
 	# A running container (the handler nri, CPU 0) holding MIB MiB that it
 	# touched at start, >= 99 % on node 0 (checked), gets
 	# UpdateContainerResources with UPDATE (nh-cri.py update options) while
-	# the prober runs: 5 s idle, then the window, from the call until the
+	# the prober runs: IDLE_S idle (about as many operations as the window
+	# will have: a maximum over fewer samples would be lower by chance
+	# alone), then the window, from the call until the
 	# container's cpuset.mems is 1 (the plugin narrows last; without it the
 	# call returns once the kernel has moved) and 1 s more.  Afterwards
 	# >= 99 % of its pages must be on node 1 and cpuset.mems 1.  Sets
@@ -861,7 +863,7 @@ if [ "${1:-}" = --one ]; then
 		expect_on_node 0 99 "$before" "the container's pages before the update"
 		out=$RUN/$name.probe
 		probe_start "$out"
-		sleep 5
+		sleep "$IDLE_S"
 		kill -USR1 "$PROBE"
 		t0=$(date +%s%N)
 		# shellcheck disable=SC2086
@@ -889,7 +891,7 @@ if [ "${1:-}" = --one ]; then
 		expect_on_node 1 99 "$after" "the container's pages after the update"
 		[ "$(cat "$CG$cgp/cpuset.mems")" = 1 ] || fail "cpuset.mems of $cgp is '$(cat "$CG$cgp/cpuset.mems")' after the update, want 1"
 	}
-	NRI_MIB=512
+	NRI_MIB=512 IDLE_S=20
 	# The update through the plugin: the admin lets it premigrate every
 	# container (nri-premigrate = all: this one has no annotation), with a
 	# time budget for a slow machine.

@@ -38,6 +38,7 @@
  *       min/median/p90/max per call and the wall time per page.  --spin N
  *       busy threads in this process (or other processes) meanwhile.
  *   nh-bench starter --parent DIR --out FILE [--interval-ms N] [--cpus C --mems M]
+ *                    [--trace FILE]
  *       P8's prober: "a container start" every N ms (20) — mkdir DIR/sK
  *       (cgroup v1: cpuset.cpus C and cpuset.mems M written), fork a child,
  *       attach it through cgroup.procs, kill it, reap it, rmdir — each timed
@@ -45,7 +46,9 @@
  *       measure, SIGUSR2 its end; SIGTERM writes to FILE (atomically)
  *       "idle_n=N idle_max_us=N idle_p99_us=N win_n=N win_max_us=N
  *       win_p99_us=N win_p50_us=N" — idle: operations that ended before the
- *       window, win: those that overlapped it — and exits.
+ *       window, win: those that overlapped it — and exits.  --trace: also
+ *       every operation to FILE, "START_MS DURATION_MS" a line, START_MS from
+ *       the start of the window (negative before it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -883,9 +886,10 @@ static int cmd_starter(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "parent", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
 		{ "interval-ms", required_argument, NULL, 'i' }, { "cpus", required_argument, NULL, 'c' },
-		{ "mems", required_argument, NULL, 'm' },	 { NULL, 0, NULL, 0 },
+		{ "mems", required_argument, NULL, 'm' },	 { "trace", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *parent = NULL, *out = NULL, *cpus = NULL, *mems = NULL;
+	const char *parent = NULL, *out = NULL, *cpus = NULL, *mems = NULL, *trace = NULL;
 	unsigned long interval_ms = 20;
 	size_t cap = 1 << 16, n = 0;
 	long long *t_begin, *t_end, *idle, *win;
@@ -901,6 +905,7 @@ static int cmd_starter(int argc, char **argv)
 		case 'i': interval_ms = number("--interval-ms", optarg, 10000); break;
 		case 'c': cpus = optarg; break;
 		case 'm': mems = optarg; break;
+		case 't': trace = optarg; break;
 		default: die("starter: bad option");
 		}
 	}
@@ -958,6 +963,17 @@ static int cmd_starter(int argc, char **argv)
 			idle[n_idle++] = d;
 		else if (win_start_us && t_begin[i] < (win_end_us ? win_end_us : t_end[i] + 1))
 			win[n_win++] = d;
+	}
+	if (trace) {
+		FILE *f = fopen(trace, "w");
+
+		if (!f)
+			die("starter: cannot write %s: %s", trace, strerror(errno));
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%.1f %.1f\n", (double)(t_begin[i] - win_start_us) / 1000.0,
+				(double)(t_end[i] - t_begin[i]) / 1000.0);
+		if (fclose(f) != 0)
+			die("starter: cannot write %s: %s", trace, strerror(errno));
 	}
 	qsort(idle, n_idle, sizeof(*idle), cmp_ll);
 	qsort(win, n_win, sizeof(*win), cmp_ll);

@@ -16,7 +16,8 @@
 #                   tests), uidmap, dbus-user-session and libpam-systemd
 #                   (rootless Podman), the cloud kernel and its initrd
 #   vmlinuz, initrd.img   taken from base.tar's /boot
-#   bin/            static helpers of tests/vm (nh-pages, nh-workload)
+#   bin/            static helpers of tests/vm (nh-pages, nh-workload) and
+#                   bench/nh-bench.c (the prober of the NRI update tests)
 #   disk.img        ext4 (mkfs.ext4 -d) of base.tar + the .deb installed
 #                   with apt + the helpers, the test unit and script
 #
@@ -126,7 +127,7 @@ linux-image-cloud-amd64,initramfs-tools,
 podman,crun,runc,conmon,containers-storage,golang-github-containers-common,netavark,catatonit,
 containerd,numactl,busybox-static,strace,python3-grpcio,jq,
 uidmap,dbus-user-session,libpam-systemd,
-libcgroup3,libyajl2,libnuma1"
+libcgroup3,libyajl2,libnuma1,libprotobuf-c1"
 IMAGE_PKGS=$(echo "$IMAGE_PKGS" | tr -d '\n ')
 key=$(printf '%s\n' "$SOURCES" "$IMAGE_PKGS" base v1 | hash_of)
 if ! up_to_date "$CACHE/base.tar.key" "$key"; then
@@ -165,9 +166,13 @@ for h in nh-pages nh-workload; do
 		gcc -static -O2 -Wall -o "$CACHE/bin/$h" "$SRCDIR/tests/vm/$h.c" -lpthread
 	fi
 done
+# The prober of the NRI update tests: bench/nh-bench.c's "starter" (P8's).
+if [ ! -x "$CACHE/bin/nh-bench" ] || [ "$CACHE/bin/nh-bench" -ot "$SRCDIR/bench/nh-bench.c" ]; then
+	gcc -static -O2 -Wall -o "$CACHE/bin/nh-bench" "$SRCDIR/bench/nh-bench.c" -lpthread
+fi
 
 # --- the disk image
-GUEST_FILES=("$HERE/guest-tests.sh" "$HERE/nh-distro-tests.service" "$HERE/nh-cri.py")
+GUEST_FILES=("$HERE/guest-tests.sh" "$HERE/nh-distro-tests.service" "$HERE/nh-cri.py" "$HERE/nh-fake-nri.py")
 key=$( (cat "$CACHE/base.tar.key"; sha256sum "$DEB" "$CACHE"/bin/* "${GUEST_FILES[@]}" | cut -d' ' -f1; echo disk v1) | hash_of)
 if ! up_to_date "$CACHE/disk.img.key" "$key"; then
 	log "disk image: base + $(basename "$DEB") + tests"
@@ -188,6 +193,7 @@ if ! up_to_date "$CACHE/disk.img.key" "$key"; then
 	cp "$CACHE"/bin/* "$R/opt/nh-distro/bin/"
 	install -m 755 "$HERE/guest-tests.sh" "$R/opt/nh-distro/guest-tests.sh"
 	install -m 755 "$HERE/nh-cri.py" "$R/opt/nh-distro/nh-cri.py"
+	install -m 755 "$HERE/nh-fake-nri.py" "$R/opt/nh-distro/nh-fake-nri.py"
 	install -m 644 "$HERE/nh-distro-tests.service" "$R/etc/systemd/system/nh-distro-tests.service"
 	ln -sf /etc/systemd/system/nh-distro-tests.service "$R/etc/systemd/system/multi-user.target.wants/nh-distro-tests.service"
 	# The console belongs to the tests: no login prompt on it.

@@ -284,6 +284,9 @@ if [ "${1:-}" = --one ]; then
 	# default spec with the hook at createRuntime and poststart), and the pod
 	# annotations let through.  Two more handlers for cri-base-spec:
 	# runc-plain without a base spec, runc-ctr with `ctr oci spec` as it is.
+	# NRI is enabled (containerd 1.7's defaults written out, disable =
+	# false) for the nri-* tests; no plugin runs unless a test starts one,
+	# and their pods use the handler "nri", which has no base spec.
 	# The images (no registry): the test image and a "pause" image (the
 	# same tarball with a command), saved by podman and imported with
 	# `ctr -n k8s.io images import`.  Done once, by the first CRI test.
@@ -340,6 +343,18 @@ if [ "${1:-}" = --one ]; then
 		      pod_annotations = ["oci-numa-hook/*"]
 		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-ctr.options]
 		        SystemdCgroup = true
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nri]
+		      runtime_type = "io.containerd.runc.v2"
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nri.options]
+		        SystemdCgroup = true
+		  [plugins."io.containerd.nri.v1.nri"]
+		    disable = false
+		    disable_connections = false
+		    plugin_config_path = "/etc/nri/conf.d"
+		    plugin_path = "/opt/nri/plugins"
+		    plugin_registration_timeout = "5s"
+		    plugin_request_timeout = "2s"
+		    socket_path = "/var/run/nri/nri.sock"
 		  [plugins."io.containerd.internal.v1.opt"]
 		    path = "/var/lib/containerd/opt"
 		EOF
@@ -371,7 +386,8 @@ if [ "${1:-}" = --one ]; then
 	# container runs on node 0's CPU.  ANNOTATE: the value of the pod
 	# annotation oci-numa-hook/nodes, or "" for none.
 	# More nh-cri.py options (the runtime handler, CDI devices, container
-	# annotations) may follow.
+	# annotations) may follow.  CRI_WORKLOAD: nh-workload's options other
+	# than --ready (default: 64 MiB allocated once /x/go exists).
 	# Sets pod, uid, sandbox, container, dir; leaves the output in $dir/up.
 	cri_up() { # NAME ANNOTATE [NH-CRI-OPTION...]
 		local ann=()
@@ -381,10 +397,11 @@ if [ "${1:-}" = --one ]; then
 		dir=$RUN/$pod; rm -rf "$dir"; mkdir -p "$dir"
 		mkdir -p "/var/log/pods/default_${pod}_$uid"
 		t0=$(date +%s%N)
+		# shellcheck disable=SC2086 # CRI_WORKLOAD is a word list
 		python3 "$CRI" up --name "$pod" --namespace default --uid "$uid" --container workload \
 			--image "$CRI_IMAGE" --cgroup-parent "kubepods-besteffort-pod${uid//-/_}.slice" \
 			--log-dir "/var/log/pods/default_${pod}_$uid" --cpuset-cpus 0 --mount "$dir:/x" "${ann[@]}" \
-			-- /bin/nh-workload --anon 64 --threads 2 --wait /x/go --ready /x/ready >"$dir/up" 2>&1
+			-- /bin/nh-workload ${CRI_WORKLOAD:---anon 64 --threads 2 --wait /x/go} --ready /x/ready >"$dir/up" 2>&1
 		rc=$?
 		note "nh-cri.py up (RunPodSandbox, CreateContainer, StartContainer): exit $rc in $((($(date +%s%N) - t0) / 1000000)) ms"
 		while read -r l; do note "  $l"; done <"$dir/up"
@@ -736,6 +753,390 @@ if [ "${1:-}" = --one ]; then
 			fail "the container of the base spec differs from the one without (config.json; the diff is above)"
 		cmp -s "$RUN/bs-0.limits" "$RUN/bs-1.limits" ||
 			fail "the workload's /proc/PID/limits differ with and without the base spec (the diff is above)"
+	}
+
+	# ------------------------------------------------------------ NRI plugin
+	# `oci-numa-hook nri` as the package ships it: the unit
+	# oci-numa-hook-nri.service, not enabled.  Each nri-* test starts it and
+	# stops it at its end (no other test sees a plugin); containerd names
+	# it index-name, and logs 'plugin "50-oci-numa-hook" connected' once
+	# it has registered and answered Synchronize.  The pods run in the
+	# handler "nri": no base spec, no pod_annotations (an NRI plugin sees
+	# every annotation of the pod and the container), so the hook is in
+	# none of these containers' specs and whatever is placed, the plugin
+	# placed.  The workload runs on node 0's CPU (cri_up's --cpuset-cpus 0).
+	NRI_UNIT=oci-numa-hook-nri.service
+	NRI_NAME=50-oci-numa-hook
+	CONF=/etc/oci-numa-hook.conf
+	sandbox='' container='' PROBE=''
+	containerd_since() { journalctl -q -o cat -u containerd --after-cursor="$1" 2>/dev/null; }
+	plugin_since() { journalctl -q -o cat -u "$NRI_UNIT" --after-cursor="$1" 2>/dev/null; }
+	ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+	node_free() {
+		local n
+		for n in 0 1; do
+			printf 'node%s %s MiB free; ' "$n" $(($(awk '/MemFree/ {print $4}' "/sys/devices/system/node/node$n/meminfo") / 1024))
+		done
+	}
+	# set_conf KEY VALUE: the admin configuration with KEY = VALUE (every
+	# line of KEY, commented or not, replaced); nri_cleanup restores it.
+	set_conf() {
+		[ -e "$RUN/conf.orig" ] || cp "$CONF" "$RUN/conf.orig"
+		sed -i "/^[[:space:]]*#\\{0,1\\}[[:space:]]*$1[[:space:]]*=/d" "$CONF"
+		echo "$1 = $2" >>"$CONF"
+		note "$CONF: $1 = $2"
+	}
+	wait_connected() { # CURSOR SECONDS: containerd logged the plugin's registration
+		local i=0
+		until containerd_since "$1" | grep -qE "\"?$NRI_NAME\\\\?\"? connected"; do
+			i=$((i + 1)); [ "$i" -le $(($2 * 10)) ] || return 1; sleep 0.1
+		done
+	}
+	plugin_pid() { systemctl show -P MainPID "$NRI_UNIT"; }
+	nri_start() {
+		local cursor t0
+		cursor=$(journal_cursor); t0=$(date +%s%N)
+		systemctl start "$NRI_UNIT" 2>"$RUN/nri-start.err" ||
+			fail "systemctl start $NRI_UNIT: $(tr '\n' ' ' <"$RUN/nri-start.err")"
+		wait_connected "$cursor" 60 ||
+			fail "the plugin did not register with containerd within 60 s (unit $(systemctl is-active "$NRI_UNIT"); its journal: $(plugin_since "$cursor" | tail -n 5 | tr '\n' '|'); containerd: $(containerd_since "$cursor" | grep -i nri | tail -n 3 | tr '\n' '|'))"
+		note "plugin: systemctl start to containerd's 'connected' in $(ms_since "$t0") ms, pid $(plugin_pid); $(systemctl show -p ExecStart --value "$NRI_UNIT" | sed 's/ ; ignore_errors.*//' | cut -c1-120)"
+		note "containerd: $(containerd_since "$cursor" | grep -E "$NRI_NAME" | tr '\n' '|' | cut -c1-600)"
+		note "plugin's lines: $(plugin_since "$cursor" | tr '\n' '|' | cut -c1-600)"
+	}
+	nri_stop() { systemctl stop "$NRI_UNIT" >/dev/null 2>&1; systemctl reset-failed "$NRI_UNIT" >/dev/null 2>&1; }
+	nri_cleanup() {
+		if [ -n "$PROBE" ]; then kill -TERM "$PROBE" 2>/dev/null; wait "$PROBE" 2>/dev/null; fi
+		cri_down
+		nri_stop
+		[ ! -e "$RUN/conf.orig" ] || mv "$RUN/conf.orig" "$CONF"
+		rmdir "$CG"/nh-probe/s* "$CG/nh-probe" 2>/dev/null
+		return 0
+	}
+	# A pod in the handler "nri" whose workload runs WORKLOAD (nh-workload's
+	# options); more nh-cri.py options may follow.
+	nri_pod() { # NAME WORKLOAD [NH-CRI-OPTION...]
+		local name=$1
+		CRI_WORKLOAD=$2; shift 2
+		cri_up "$name" "" --runtime-handler nri "$@"
+		CRI_WORKLOAD=
+	}
+	# cg_pages CGROUP: the total line of every process in it and below.
+	cg_pages() { nh-pages --cgroup "$CG$1" | sed -n 's/^total //p'; }
+	# share_on NODE "N0=.. N1=.. pages=..": the percentage on NODE (integer).
+	share_on() {
+		local on total
+		on=$(field "N$1" "$2"); total=$(field pages "$2")
+		if [ -n "$total" ] && [ "$total" -gt 0 ]; then echo $((${on:-0} * 100 / total)); else echo 0; fi
+	}
+
+	# The prober (bench/nh-bench.c's starter, P8's): every 20 ms a cgroup
+	# under /sys/fs/cgroup/nh-probe is made, a child attached to it through
+	# cgroup.procs, killed, reaped, the cgroup removed — what every container
+	# start and stop on the node does.  Its window is marked by signals;
+	# its figures (idle: before the window; win: overlapping it) in $1,
+	# every operation's start and duration in $1.trace.
+	probe_start() { # OUT
+		mkdir -p "$CG/nh-probe"
+		nh-bench starter --parent "$CG/nh-probe" --out "$1" --trace "$1.trace" &
+		PROBE=$!
+	}
+	probe_stop() { # OUT: ends the window and the prober, notes its figures
+		kill -USR2 "$PROBE"; sleep 0.1; kill -TERM "$PROBE"; wait "$PROBE"; PROBE=
+		rmdir "$CG/nh-probe" 2>/dev/null
+		[ -s "$1" ] || fail "the prober wrote no figures"
+		note "prober: $(cat "$1")"
+		note "prober's 5 worst (ms from the start of the window, duration ms): $(sort -k2 -g -r "$1.trace" | head -n 5 | tr '\n' ',')"
+	}
+
+	# nri-create: pods created while the plugin runs.  KIND:
+	#   pod        oci-numa-hook/nodes: "1" on the pod (RunPodSandbox)
+	#   container  the same on the container only (ContainerConfig)
+	#   none       no annotation: untouched
+	# The workload allocates only once /x/go exists: cpuset.mems is read
+	# before that, and must already be 1 (the plugin's adjustment of
+	# linux.resources.cpu.mems at CreateContainer) — or empty for none;
+	# the memory allocated after start must be >= 99 % on node 1 (node 0,
+	# the CPU's, for none).
+	nri_create_case() { # KIND
+		local kind=$1 opts=() pid cgp cfg hooks before spec_mems cursor want=1
+		case $kind in
+		pod) opts=(--annotation oci-numa-hook/nodes=1) ;;
+		container) opts=(--container-annotation oci-numa-hook/nodes=1) ;;
+		none) want=0 ;;
+		esac
+		cursor=$(journal_cursor)
+		nri_pod "nri-create-$kind" "--anon 64 --threads 2 --wait /x/go" "${opts[@]}"
+		[ "$rc" = 0 ] || fail "$kind: the pod did not start: $(tail -n 1 "$dir/up")"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		cfg=/run/containerd/io.containerd.runtime.v2.task/k8s.io/$container/config.json
+		hooks=$(jq -c '.hooks // {}' "$cfg" 2>&1); spec_mems=$(jq -r '.linux.resources.cpu.mems // ""' "$cfg" 2>&1)
+		before=$(cat "$CG$cgp/cpuset.mems")
+		note "$kind: workload pid $pid in $cgp; cpuset.mems before the workload allocates '$before' (effective '$(cat "$CG$cgp/cpuset.mems.effective")')"
+		note "$kind: config.json linux.resources.cpu $(jq -c '.linux.resources.cpu' "$cfg" 2>&1), hooks $hooks, annotations $(jq -c '.annotations | with_entries(select(.key | startswith("oci-numa-hook")))' "$cfg" 2>&1)"
+		note "$kind: CRI ContainerStatus: $(python3 "$CRI" status "$container" 2>&1)"
+		note "$kind: plugin's lines: $(plugin_since "$cursor" | tr '\n' '|' | cut -c1-800)"
+		touch "$dir/go"
+		wait_file "$dir/ready" 120 || fail "$kind: workload not ready after 120 s"
+		measure_after_start "$dir" "$pid" "$cgp"
+		[ "$hooks" = '{}' ] || fail "$kind: the container's spec has hooks ($hooks): the handler nri must have none"
+		if [ "$kind" = none ]; then
+			[ -z "$before" ] || fail "none: cpuset.mems of $cgp is '$before' without an annotation, want empty"
+			[ -z "$mems" ] || fail "none: cpuset.mems of $cgp became '$mems'"
+			[ -z "$spec_mems" ] || fail "none: the spec's linux.resources.cpu.mems is '$spec_mems'"
+		else
+			[ "$before" = 1 ] || fail "$kind: cpuset.mems of $cgp is '$before' before the workload runs, want 1 (the plugin's adjustment)"
+			[ "$spec_mems" = 1 ] || fail "$kind: the spec's linux.resources.cpu.mems is '$spec_mems', want 1"
+			[ "$mems" = 1 ] || fail "$kind: cpuset.mems of $cgp is '$mems' after start, want 1"
+		fi
+		expect_on_node "$want" 99 "$pages" "$kind: memory allocated after start"
+		cri_down; sandbox='' container=''
+	}
+	# nodes=7 on a 2-node machine: CreateContainer must fail, and the gRPC
+	# error the CRI client receives must carry the plugin's reason, as the
+	# journal has it.
+	nri_create_nodes7() {
+		local cursor details reason lines
+		cursor=$(journal_cursor)
+		nri_pod nri-create-nodes7 "--anon 8 --threads 1 --wait /x/go" --annotation oci-numa-hook/nodes=7
+		details=$(sed -n 's/^error: //p' "$dir/up")
+		lines=$(plugin_since "$cursor")
+		while read -r l; do note "  nodes7: plugin: $l"; done <<<"$lines"
+		note "nodes7: tasks: $(ctr -n k8s.io task ls 2>/dev/null | tail -n +2 | awk '{print substr($1, 1, 12), $3}' | tr '\n' ' ')"
+		[ "$rc" != 0 ] || fail "nodes=7: the pod started"
+		grep -q '^error: CreateContainer ' "$dir/up" || fail "nodes=7: the failing call is not CreateContainer: $(tail -n 1 "$dir/up")"
+		reason=$(grep -m1 'node 7' <<<"$lines" | sed 's/^.*error: //')
+		note "nodes7: the plugin's reason in the journal: '$reason'"
+		[ -n "$reason" ] || fail "nodes=7: no line naming node 7 from the plugin in the journal"
+		grep -qF -- "$reason" <<<"$details" || fail "nodes=7: the gRPC error does not carry the plugin's reason '$reason': $details"
+		[ ! -e "$dir/ready" ] || fail "nodes=7: the workload ran"
+		cri_down; sandbox='' container=''
+	}
+	t_nri_create() {
+		cri_setup
+		trap nri_cleanup EXIT
+		nri_start
+		nri_create_case pod
+		nri_create_case container
+		nri_create_case none
+		nri_create_nodes7
+	}
+
+	# A running container (the handler nri, CPU 0) holding MIB MiB that it
+	# touched at start, >= 99 % on node 0 (checked), gets
+	# UpdateContainerResources with UPDATE (nh-cri.py update options) while
+	# the prober runs: IDLE_S idle (about as many operations as the window
+	# will have: a maximum over fewer samples would be lower by chance
+	# alone), then the window, from the call until the
+	# container's cpuset.mems is 1 (the plugin narrows last; without it the
+	# call returns once the kernel has moved) and 1 s more.  Afterwards
+	# >= 99 % of its pages must be on node 1 and cpuset.mems 1.  Sets
+	# idle_max and win_max (µs).
+	nri_move() { # NAME MIB "CREATE-OPTIONS" "UPDATE-OPTIONS"
+		local name=$1 mib=$2 pid cgp before after t0 urc m seen='' i=0 out done_ms
+		# shellcheck disable=SC2086 # the option strings are word lists
+		nri_pod "$name" "--anon $mib --threads 2" $3
+		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
+		wait_file "$dir/ready" 300 || fail "the workload did not fill $mib MiB within 300 s"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		before=$(cg_pages "$cgp")
+		note "container $cgp: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")' cpuset.cpus '$(cat "$CG$cgp/cpuset.cpus")'; CRI: $(python3 "$CRI" status "$container" 2>&1); $(node_free)"
+		expect_on_node 0 99 "$before" "the container's pages before the update"
+		out=$RUN/$name.probe
+		probe_start "$out"
+		sleep "$IDLE_S"
+		kill -USR1 "$PROBE"
+		t0=$(date +%s%N)
+		# shellcheck disable=SC2086
+		python3 "$CRI" update "$container" $4 >"$dir/update" 2>&1
+		urc=$?
+		note "nh-cri.py update $4: exit $urc in $(ms_since "$t0") ms: $(tr '\n' ' ' <"$dir/update")"
+		[ "$urc" = 0 ] || fail "UpdateContainerResources failed: $(tail -n 1 "$dir/update")"
+		while :; do
+			m=$(cat "$CG$cgp/cpuset.mems")
+			case "$seen" in *"'$m'"*) ;; *) seen="$seen '$m'@$(ms_since "$t0")ms" ;; esac
+			[ "$m" != 1 ] || break
+			i=$((i + 1)); [ "$i" -le 3000 ] || break
+			sleep 0.1
+		done
+		done_ms=$(ms_since "$t0")
+		sleep 1
+		probe_stop "$out"
+		kill -0 "$pid" 2>/dev/null || fail "the workload (pid $pid) is gone"
+		after=$(cg_pages "$cgp")
+		note "cpuset.mems seen from the call on:$seen; cpuset.mems 1 after $done_ms ms"
+		note "after: $after; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")' (effective '$(cat "$CG$cgp/cpuset.mems.effective")') cpuset.cpus '$(cat "$CG$cgp/cpuset.cpus")'"
+		note "systemd: $(scope_of "$cgp") AllowedMemoryNodes='$(allowed_mems "$(scope_of "$cgp")")'; CRI: $(python3 "$CRI" status "$container" 2>&1)"
+		idle_max=$(field idle_max_us "$(cat "$out")"); win_max=$(field win_max_us "$(cat "$out")")
+		note "worst start: idle $((idle_max / 1000)) ms, during the update $((win_max / 1000)) ms ($(awk -v w="$win_max" -v i="$idle_max" 'BEGIN {printf "%.1f", i ? w / i : 0}') × idle)"
+		expect_on_node 1 99 "$after" "the container's pages after the update"
+		[ "$(cat "$CG$cgp/cpuset.mems")" = 1 ] || fail "cpuset.mems of $cgp is '$(cat "$CG$cgp/cpuset.mems")' after the update, want 1"
+	}
+	NRI_MIB=512 IDLE_S=20
+	# The update through the plugin: the admin lets it premigrate every
+	# container (nri-premigrate = all: this one has no annotation), with a
+	# time budget for a slow machine.
+	t_nri_update() {
+		local cursor
+		cri_setup
+		trap nri_cleanup EXIT
+		set_conf nri-premigrate all
+		set_conf time-budget-ms 300000
+		nri_start
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		cursor=$(journal_cursor)
+		nri_move nri-update "$NRI_MIB" "--cpuset-mems 0" "--cpuset-mems 1"
+		while read -r l; do note "  plugin: $l"; done < <(plugin_since "$cursor")
+		[ "$win_max" -le $((5 * idle_max)) ] ||
+			fail "the prober's worst start during the update, $((win_max / 1000)) ms, is over 5 × its idle worst ($((idle_max / 1000)) ms)"
+	}
+	# The same update without a plugin: containerd's runc update writes
+	# cpuset.mems (through systemd) and the kernel migrates under its cgroup
+	# locks.  Passes when the pages move; the prober's worst is the figure.
+	t_nri_update_kernel() {
+		cri_setup
+		trap nri_cleanup EXIT
+		nri_stop
+		note "no plugin: $NRI_UNIT is $(systemctl is-active "$NRI_UNIT" 2>&1)"
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		nri_move nri-update-kernel "$NRI_MIB" "--cpuset-mems 0" "--cpuset-mems 1"
+	}
+	# nodes=auto: the plugin creates it with the mems of its CPU's node (0);
+	# an update of cpuset_cpus alone to node 1's CPU moves its memory there
+	# (the admin's default, nri-premigrate = annotated).
+	t_nri_update_auto() {
+		local cpu1 cursor
+		cri_setup
+		trap nri_cleanup EXIT
+		set_conf time-budget-ms 300000
+		nri_start
+		cpu1=$(sed 's/[-,].*//' /sys/devices/system/node/node1/cpulist)
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		cursor=$(journal_cursor)
+		nri_move nri-update-auto 256 "--annotation oci-numa-hook/nodes=auto" "--cpuset-cpus $cpu1"
+		while read -r l; do note "  plugin: $l"; done < <(plugin_since "$cursor")
+		[ "$win_max" -le $((5 * idle_max)) ] ||
+			fail "the prober's worst start during the update, $((win_max / 1000)) ms, is over 5 × its idle worst ($((idle_max / 1000)) ms)"
+	}
+
+	# The plugin SIGKILLed about 1 s into the move of 512 MiB: the container
+	# keeps running with cpuset.mems old (0), old ∪ new (0-1) or new (1);
+	# started again (unless systemd already did), the plugin's Synchronize
+	# finishes the move: >= 99 % on node 1, cpuset.mems 1.
+	t_nri_kill() {
+		local pid cgp before mid mems_kill mems t0 cursor ppid i=0 state
+		cri_setup
+		trap nri_cleanup EXIT
+		set_conf nri-premigrate all
+		set_conf time-budget-ms 300000
+		nri_start
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		nri_pod nri-kill "--anon $NRI_MIB --threads 2" --cpuset-mems 0
+		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
+		wait_file "$dir/ready" 300 || fail "the workload did not fill $NRI_MIB MiB within 300 s"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		before=$(cg_pages "$cgp")
+		note "before: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'"
+		expect_on_node 0 99 "$before" "the container's pages before the update"
+		ppid=$(plugin_pid)
+		t0=$(date +%s%N)
+		python3 "$CRI" update "$container" --cpuset-mems 1 >"$dir/update" 2>&1 ||
+			fail "UpdateContainerResources failed: $(tail -n 1 "$dir/update")"
+		note "UpdateContainerResources --cpuset-mems 1 answered in $(ms_since "$t0") ms"
+		sleep 1
+		mems_kill=$(cat "$CG$cgp/cpuset.mems")
+		cursor=$(journal_cursor)
+		kill -KILL "$ppid"
+		note "plugin (pid $ppid) SIGKILLed $(ms_since "$t0") ms after the call; cpuset.mems then '$mems_kill'"
+		sleep 2
+		mid=$(cg_pages "$cgp"); mems=$(cat "$CG$cgp/cpuset.mems")
+		state=$(ctr -n k8s.io task ls 2>/dev/null | awk -v id="$container" '$1 == id {print $3}')
+		note "2 s after the kill: $mid; cpuset.mems '$mems'; task $state; unit $(systemctl is-active "$NRI_UNIT"), NRestarts=$(systemctl show -P NRestarts "$NRI_UNIT")"
+		kill -0 "$pid" 2>/dev/null || fail "the workload (pid $pid) died with the plugin"
+		[ "$state" = RUNNING ] || fail "the container's task is '$state', want RUNNING"
+		case $mems in 0 | 0-1 | 1) ;; *) fail "cpuset.mems is '$mems' after the kill: want 0, 0-1 or 1" ;; esac
+		[ "$mems_kill" != 1 ] || [ "$(share_on 1 "$mid")" -lt 99 ] ||
+			fail "the move had finished before the plugin was killed: nothing was left half done (make NRI_MIB larger)"
+		if ! systemctl is-active -q "$NRI_UNIT"; then
+			systemctl start "$NRI_UNIT" || fail "systemctl start $NRI_UNIT after the kill failed"
+			note "plugin started again by the test"
+		else
+			note "plugin restarted by systemd (pid $(plugin_pid))"
+		fi
+		wait_connected "$cursor" 60 || fail "the restarted plugin did not register with containerd within 60 s"
+		t0=$(date +%s%N)
+		until [ "$(cat "$CG$cgp/cpuset.mems")" = 1 ]; do
+			i=$((i + 1)); [ "$i" -le 3000 ] || break; sleep 0.1
+		done
+		sleep 1
+		after=$(cg_pages "$cgp")
+		note "after the restart: $after; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")' after $(ms_since "$t0") ms"
+		while read -r l; do note "  plugin: $l"; done < <(plugin_since "$cursor")
+		expect_on_node 1 99 "$after" "the container's pages after the restarted plugin"
+		[ "$(cat "$CG$cgp/cpuset.mems")" = 1 ] || fail "cpuset.mems of $cgp is '$(cat "$CG$cgp/cpuset.mems")' after the restart, want 1"
+		kill -0 "$pid" 2>/dev/null || fail "the workload (pid $pid) is gone"
+	}
+
+	# containerd restarted under a running plugin: the same plugin process
+	# reconnects (containerd logs it connected again; the plugin logs the
+	# lost connection), and an annotated pod created afterwards is placed.
+	t_nri_restart_containerd() {
+		local ppid cursor t0 i=0 lines
+		cri_setup
+		trap nri_cleanup EXIT
+		nri_start
+		ppid=$(plugin_pid)
+		cursor=$(journal_cursor); t0=$(date +%s%N)
+		systemctl restart containerd || fail "systemctl restart containerd failed"
+		until ctr version >/dev/null 2>&1; do
+			i=$((i + 1)); [ "$i" -le 600 ] || fail "containerd does not answer 60 s after its restart"; sleep 0.1
+		done
+		note "containerd restarted in $(ms_since "$t0") ms"
+		wait_connected "$cursor" 60 ||
+			fail "the plugin did not reconnect within 60 s (unit $(systemctl is-active "$NRI_UNIT"); its lines: $(plugin_since "$cursor" | tail -n 5 | tr '\n' '|'))"
+		note "plugin connected again $(ms_since "$t0") ms after the restart began"
+		lines=$(plugin_since "$cursor")
+		while read -r l; do note "  plugin: $l"; done <<<"$lines"
+		[ "$(plugin_pid)" = "$ppid" ] || fail "the plugin's pid changed ($ppid → $(plugin_pid)): it was restarted, it did not reconnect"
+		[ -n "$lines" ] || fail "the plugin logged nothing about losing its connection"
+		nri_create_case pod
+	}
+
+	# A fake runtime socket (nh-fake-nri.py) answers each of the plugin's
+	# connections with garbage or a truncated or impossible frame, for
+	# 20 s.  The plugin (run in the foreground, as a user would try it)
+	# must log a clear line per bad connection, reconnect each time (every
+	# second), never crash, and exit 0 on SIGTERM.
+	t_nri_garbage() {
+		local sock=$RUN/fake-nri.sock conns lines rc i=0
+		fpid='' ppid=''
+		trap 'kill -KILL $fpid $ppid 2>/dev/null' EXIT
+		python3 /opt/nh-distro/nh-fake-nri.py --socket "$sock" --seconds 20 --hold 2 >"$RUN/fake.out" 2>&1 &
+		fpid=$!
+		until [ -S "$sock" ]; do i=$((i + 1)); [ "$i" -le 100 ] || fail "the fake runtime socket did not appear"; sleep 0.1; done
+		oci-numa-hook nri --socket "$sock" --name garbage-test >"$RUN/garbage.err" 2>&1 &
+		ppid=$!
+		wait "$fpid"
+		sleep 1
+		while read -r l; do note "  fake runtime: $l"; done <"$RUN/fake.out"
+		lines=$(wc -l <"$RUN/garbage.err")
+		head -n 40 "$RUN/garbage.err" | while read -r l; do note "  plugin: $l"; done
+		if ! kill -0 "$ppid" 2>/dev/null; then
+			wait "$ppid"; rc=$?
+			fail "the plugin is gone (exit status $rc; last line: $(tail -n 1 "$RUN/garbage.err"))"
+		fi
+		conns=$(sed -n 's/^connections //p' "$RUN/fake.out")
+		note "$conns connections in 20 s, $lines lines from the plugin"
+		[ "${conns:-0}" -ge 6 ] || fail "the plugin connected ${conns:-0} times in 20 s: it should reconnect every second"
+		[ "$lines" -ge 1 ] || fail "the plugin logged nothing about the garbage"
+		[ "$lines" -le $((conns * 3 + 5)) ] || fail "the plugin logged $lines lines for $conns connections"
+		! awk 'length > 400 {found = 1} END {exit !found}' "$RUN/garbage.err" || fail "a line of the plugin is over 400 characters"
+		kill -TERM "$ppid"
+		i=0; while kill -0 "$ppid" 2>/dev/null; do i=$((i + 1)); [ "$i" -le 100 ] || break; sleep 0.1; done
+		kill -0 "$ppid" 2>/dev/null && { kill -KILL "$ppid"; fail "the plugin did not exit within 10 s of SIGTERM"; }
+		wait "$ppid"; rc=$?
+		note "exit status on SIGTERM: $rc"
+		[ "$rc" = 0 ] || fail "the plugin exited $rc on SIGTERM, want 0"
 	}
 
 	# The installed package, as a Debian 13 user has it.

@@ -11,7 +11,8 @@
 #                --image REF --cgroup-parent SLICE [--annotation K=V]...
 #                [--container-annotation K=V]... [--cdi-device KIND=NAME]...
 #                [--runtime-handler NAME] [--mount HOST:CONTAINER]...
-#                [--log-dir DIR] [--cpuset-cpus CPUS] -- COMMAND ARG...
+#                [--log-dir DIR] [--cpuset-cpus CPUS] [--cpuset-mems NODES]
+#                -- COMMAND ARG...
 #       RunPodSandbox (in the runtime handler NAME if given), CreateContainer
 #       (with the sandbox's config; --annotation goes on the pod sandbox,
 #       --container-annotation on the container's config, --cdi-device into
@@ -19,6 +20,12 @@
 #       StartContainer; prints "sandbox=ID" and "container=ID" as each is
 #       known.  A failed call prints "error: CALL CODE: DETAILS" (DETAILS is
 #       the gRPC status message the client received) and exits 1.
+#   nh-cri.py update CONTAINER [--cpuset-cpus CPUS] [--cpuset-mems NODES]
+#       UpdateContainerResources with only the given fields set (containerd
+#       keeps the others); prints "updated" or "error: ..." as above.
+#   nh-cri.py status CONTAINER
+#       ContainerStatus: prints "state=N cpuset_cpus=... cpuset_mems=..."
+#       (the resources containerd records for the container).
 #   nh-cri.py down SANDBOX [CONTAINER]
 #       StopContainer (timeout 0), RemoveContainer, StopPodSandbox,
 #       RemovePodSandbox; errors are printed, all four are tried.
@@ -113,6 +120,11 @@ def pod_sandbox_config(a):
             + f_map(6, labels) + f_map(7, a.annotations) + f_bytes(8, linux))
 
 
+def linux_resources(cpus, mems):
+    # LinuxContainerResources: cpuset_cpus = 6, cpuset_mems = 7
+    return f_str(6, cpus) + f_str(7, mems)
+
+
 def container_config(a):
     metadata = f_str(1, a.container)  # ContainerMetadata
     image = f_str(1, a.image)  # ImageSpec
@@ -121,7 +133,7 @@ def container_config(a):
         host, ctr = m.split(":", 1)
         mounts += f_bytes(7, f_str(1, ctr) + f_str(2, host))  # Mount
     security = f_bytes(3, namespace_option_node())  # LinuxContainerSecurityContext
-    resources = f_str(6, a.cpuset_cpus)  # LinuxContainerResources.cpuset_cpus
+    resources = linux_resources(a.cpuset_cpus, a.cpuset_mems)
     linux = (f_bytes(1, resources) if resources else b"") + f_bytes(2, security)  # LinuxContainerConfig
     labels = {"io.kubernetes.container.name": a.container}
     cmd = a.command[:1]
@@ -177,6 +189,32 @@ def up(a):
     print("started", flush=True)
 
 
+def update(a):
+    c = Client(a.timeout)
+    # UpdateContainerResourcesRequest: container_id = 1, linux = 2
+    req = f_str(1, a.container) + f_bytes(2, linux_resources(a.cpuset_cpus, a.cpuset_mems))
+    try:
+        c.call("UpdateContainerResources", req)
+    except grpc.RpcError as e:
+        fail("UpdateContainerResources", e)
+    print("updated", flush=True)
+
+
+def status(a):
+    c = Client(a.timeout)
+    try:
+        r = c.call("ContainerStatus", f_str(1, a.container))  # ContainerStatusRequest.container_id
+    except grpc.RpcError as e:
+        fail("ContainerStatus", e)
+    # ContainerStatusResponse.status = 1: ContainerStatus{state = 3,
+    # resources = 16: ContainerResources{linux = 1: LinuxContainerResources}}
+    st = parse(r.get(1, [b""])[0])
+    res = parse(st.get(16, [b""])[0])
+    linux = parse(res.get(1, [b""])[0])
+    text = lambda n: linux.get(n, [b""])[-1].decode()
+    print("state=%d cpuset_cpus=%s cpuset_mems=%s" % (st.get(3, [0])[0], text(6), text(7)), flush=True)
+
+
 def down(a):
     c = Client(a.timeout)
     rc = 0
@@ -211,8 +249,14 @@ def main():
     u.add_argument("--mount", action="append", default=[])
     u.add_argument("--log-dir", default="")
     u.add_argument("--cpuset-cpus", default="")
-    u.add_argument("--runtime-handler", default="")
+    u.add_argument("--cpuset-mems", default="")
     u.add_argument("command", nargs="+")
+    up_ = sub.add_parser("update")
+    up_.add_argument("container")
+    up_.add_argument("--cpuset-cpus", default="")
+    up_.add_argument("--cpuset-mems", default="")
+    s_ = sub.add_parser("status")
+    s_.add_argument("container")
     d = sub.add_parser("down")
     d.add_argument("sandbox")
     d.add_argument("container", nargs="?")
@@ -224,6 +268,12 @@ def main():
         a.annotations = dict(kv.split("=", 1) for kv in a.annotation)
         a.container_annotations = dict(kv.split("=", 1) for kv in a.container_annotation)
         up(a)
+    elif a.cmd == "update":
+        if not a.cpuset_cpus and not a.cpuset_mems:
+            p.error("update: give --cpuset-cpus or --cpuset-mems")
+        update(a)
+    elif a.cmd == "status":
+        status(a)
     else:
         down(a)
 

@@ -402,6 +402,15 @@ static int container_request(const Nri__PodSandbox *pod, const Nri__Container *c
 	if (!nh_state_annotation(&st, NH_ANNOTATION_NODES))
 		goto out;
 	*annotated = true;
+	{
+		/* Named with its value in messages, as the hook names it. */
+		static char what[NH_ANNOTATION_VALUE_MAX + 64];
+		const char *v = nh_state_annotation(&st, NH_ANNOTATION_NODES);
+
+		snprintf(what, sizeof(what), "annotation %s=\"%s\"", NH_ANNOTATION_NODES,
+			 nh_quote(v, strlen(v), 3));
+		p->nodes_what = what;
+	}
 	if (nh_request_parse(&st, &P.cfg, &p->req, err) < 0 || nh_place_check_request(p, err) < 0)
 		goto out_err;
 	if (p->req.nodes_kind == NH_NODES_AUTO) {
@@ -462,10 +471,8 @@ static int on_create(void *ctx, nri_call_t *call, const Nri__CreateContainerRequ
 	p.nodes_what = "annotation " NH_ANNOTATION_NODES;
 	r = container_request(req->pod, req->container, cpu ? cpu->cpus : NULL, &p, &cpus,
 			      &annotated, err);
-	if (r < 0) {
-		nh_error("%s", err->msg);
-		goto out;
-	}
+	if (r < 0)
+		goto out; /* on_error() logs it, and the runtime fails the creation with it */
 	if (r > 0) {
 		if (annotated && p.req.nodes_kind == NH_NODES_AUTO)
 			nh_info("nodes=auto: the container has no cpuset.cpus at creation; "

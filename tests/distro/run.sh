@@ -13,7 +13,7 @@
 # every test and "distro: N passed, N failed, N skipped"; a VM that panics,
 # hangs, fails to boot or prints fewer results than tests gets a FAIL for
 # every test without a result, naming what happened.  Exits 1 if any failed.
-# NH_DISTRO_TIMEOUT: per-test limit in seconds (default 300); the boot may
+# NH_DISTRO_TIMEOUT: per-test limit in seconds (default 600); the boot may
 # take NH_DISTRO_BOOT_TIMEOUT (default 300) more.  NH_DISTRO_APPEND: more
 # kernel command line words (e.g. "systemd.show_status=1" to see the boot).
 set -euo pipefail
@@ -42,7 +42,7 @@ done
 tests=${tests# }
 [ -n "$tests" ] || { echo "run.sh: no test selected (known: $ALL_TESTS)" >&2; exit 2; }
 ntests=$(echo "$tests" | wc -w)
-test_limit=${NH_DISTRO_TIMEOUT:-300}
+test_limit=${NH_DISTRO_TIMEOUT:-600}
 boot_limit=${NH_DISTRO_BOOT_TIMEOUT:-300}
 total_limit=$((boot_limit + ntests * test_limit + 60))
 

@@ -707,7 +707,12 @@ static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeReq
 static void on_error(void *ctx, const char *method, const nh_error_t *err)
 {
 	(void)ctx;
-	nh_error("answering %s: %s", method[0] ? method : "a request", err->msg);
+	/* A handler's refusal as the runtime reports it (the CRI error, kubelet's
+	 * events carry the same text); a request that could not be read says so. */
+	if (method[0])
+		nh_error("%s", err->msg);
+	else
+		nh_error("a request from the runtime: %s", err->msg);
 }
 
 static const nri_plugin_ops_t ops = {

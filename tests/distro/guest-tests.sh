@@ -1023,6 +1023,56 @@ if [ "${1:-}" = --one ]; then
 	# keeps running with cpuset.mems old (0), old ∪ new (0-1) or new (1);
 	# started again (unless systemd already did), the plugin's Synchronize
 	# finishes the move: >= 99 % on node 1, cpuset.mems 1.
+	# A second update while the plugin still moves for the first: 0 -> 1,
+	# then 2 s later back to 0. The first move must stop where it is
+	# (never narrowing to 1), the second take the pages back to node 0 and
+	# narrow to 0; systemd's AllowedMemoryNodes of the scope ends 0.
+	t_nri_supersede() {
+		local pid cgp before after t0 cursor i=0 m seen='' lines
+		cri_setup
+		trap nri_cleanup EXIT
+		set_conf nri-premigrate all
+		set_conf time-budget-ms 300000
+		nri_start
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		nri_pod nri-supersede "--anon $NRI_MIB --threads 2" --cpuset-mems 0
+		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
+		wait_file "$dir/ready" 300 || fail "the workload did not fill $NRI_MIB MiB within 300 s"
+		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
+		before=$(cg_pages "$cgp")
+		note "before: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'"
+		expect_on_node 0 99 "$before" "the container's pages before the updates"
+		cursor=$(journal_cursor)
+		t0=$(date +%s%N)
+		python3 "$CRI" update "$container" --cpuset-mems 1 >"$dir/update1" 2>&1 ||
+			fail "UpdateContainerResources --cpuset-mems 1 failed: $(tail -n 1 "$dir/update1")"
+		note "update to 1 answered in $(ms_since "$t0") ms"
+		sleep 2
+		note "2 s later: $(cg_pages "$cgp"); cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'"
+		python3 "$CRI" update "$container" --cpuset-mems 0 >"$dir/update2" 2>&1 ||
+			fail "UpdateContainerResources --cpuset-mems 0 failed: $(tail -n 1 "$dir/update2")"
+		note "update back to 0 answered $(ms_since "$t0") ms after the first call"
+		while :; do
+			m=$(cat "$CG$cgp/cpuset.mems")
+			case "$seen" in *"'$m'"*) ;; *) seen="$seen '$m'@$(ms_since "$t0")ms" ;; esac
+			[ "$m" != 0 ] || break
+			i=$((i + 1)); [ "$i" -le 3000 ] || break
+			sleep 0.1
+		done
+		sleep 1
+		after=$(cg_pages "$cgp")
+		lines=$(plugin_since "$cursor")
+		while read -r l; do note "  plugin: $l"; done <<<"$lines"
+		note "cpuset.mems seen from the first call on:$seen"
+		note "after: $after; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'; systemd AllowedMemoryNodes '$(allowed_mems "$(scope_of "$cgp")")'"
+		kill -0 "$pid" 2>/dev/null || fail "the workload (pid $pid) is gone"
+		grep -q 'stopped (superseded' <<<"$lines" ||
+			fail "the plugin did not log that the first move stopped (it may have ended within 2 s: make NRI_MIB larger)"
+		case "$seen" in *"'1'@"*) fail "cpuset.mems was narrowed to 1 although the second update asked for 0:$seen" ;; esac
+		expect_on_node 0 99 "$after" "the container's pages after the second update"
+		[ "$(cat "$CG$cgp/cpuset.mems")" = 0 ] || fail "cpuset.mems of $cgp is '$(cat "$CG$cgp/cpuset.mems")', want 0"
+		[ "$(allowed_mems "$(scope_of "$cgp")")" = 0 ] || fail "systemd's AllowedMemoryNodes is '$(allowed_mems "$(scope_of "$cgp")")', want 0"
+	}
 	t_nri_kill() {
 		local pid cgp before mid mems_kill mems t0 cursor ppid i=0 state
 		cri_setup

@@ -1023,25 +1023,33 @@ if [ "${1:-}" = --one ]; then
 	# keeps running with cpuset.mems old (0), old ∪ new (0-1) or new (1);
 	# started again (unless systemd already did), the plugin's Synchronize
 	# finishes the move: >= 99 % on node 1, cpuset.mems 1.
-	# A second update while the plugin still moves for the first: 0 -> 1,
-	# then 2 s later back to 0. The first move must stop where it is
-	# (never narrowing to 1), the second take the pages back to node 0 and
-	# narrow to 0; systemd's AllowedMemoryNodes of the scope ends 0.
-	t_nri_supersede() {
-		local pid cgp before after t0 cursor i=0 m seen='' lines
+	# The plugin running with nri-premigrate = all (the pods have no
+	# annotation) and a time budget for a slow VM, and a pod NAME created
+	# with cpuset_mems 0 whose workload filled NRI_MIB on node 0 (checked).
+	# Sets pid, cgp, before (and the pod's variables).
+	nri_filled_pod() { # NAME
 		cri_setup
 		trap nri_cleanup EXIT
 		set_conf nri-premigrate all
 		set_conf time-budget-ms 300000
 		nri_start
 		sync; echo 3 >/proc/sys/vm/drop_caches
-		nri_pod nri-supersede "--anon $NRI_MIB --threads 2" --cpuset-mems 0
+		nri_pod "$1" "--anon $NRI_MIB --threads 2" --cpuset-mems 0
 		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
 		wait_file "$dir/ready" 300 || fail "the workload did not fill $NRI_MIB MiB within 300 s"
 		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
 		before=$(cg_pages "$cgp")
 		note "before: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'"
-		expect_on_node 0 99 "$before" "the container's pages before the updates"
+		expect_on_node 0 99 "$before" "the container's pages before the update"
+	}
+
+	# A second update while the plugin still moves for the first: 0 -> 1,
+	# then 2 s later back to 0. The first move must stop where it is
+	# (never narrowing to 1), the second take the pages back to node 0 and
+	# narrow to 0; systemd's AllowedMemoryNodes of the scope ends 0.
+	t_nri_supersede() {
+		local pid cgp before after t0 cursor i=0 m seen='' lines
+		nri_filled_pod nri-supersede
 		cursor=$(journal_cursor)
 		t0=$(date +%s%N)
 		python3 "$CRI" update "$container" --cpuset-mems 1 >"$dir/update1" 2>&1 ||
@@ -1075,19 +1083,7 @@ if [ "${1:-}" = --one ]; then
 	}
 	t_nri_kill() {
 		local pid cgp before mid mems_kill mems t0 cursor ppid i=0 state
-		cri_setup
-		trap nri_cleanup EXIT
-		set_conf nri-premigrate all
-		set_conf time-budget-ms 300000
-		nri_start
-		sync; echo 3 >/proc/sys/vm/drop_caches
-		nri_pod nri-kill "--anon $NRI_MIB --threads 2" --cpuset-mems 0
-		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
-		wait_file "$dir/ready" 300 || fail "the workload did not fill $NRI_MIB MiB within 300 s"
-		pid=$(cri_pid "$container"); cgp=$(cri_cgroup "$container")
-		before=$(cg_pages "$cgp")
-		note "before: $before; cpuset.mems '$(cat "$CG$cgp/cpuset.mems")'"
-		expect_on_node 0 99 "$before" "the container's pages before the update"
+		nri_filled_pod nri-kill
 		ppid=$(plugin_pid)
 		t0=$(date +%s%N)
 		python3 "$CRI" update "$container" --cpuset-mems 1 >"$dir/update" 2>&1 ||

@@ -53,9 +53,10 @@ if (cd "$build" && step configure "$src/configure" --enable-werror) &&
 	(cd "$build" && step vm make check-vm)
 	# The same VM tests on Debian 13's kernel, named vm612/NAME (5 minutes).
 	(cd "$build" && step vm612 make check-vm-612)
-	# Debian 13 with systemd as PID 1, Podman 5 and the package installed
-	# as a user installs it, on two NUMA nodes (builds its image first,
-	# about 4 minutes cold; 4-6 minutes to run).
+	# Debian 13 with systemd as PID 1, Podman 5, containerd's CRI and NRI
+	# plugin, and the package installed as a user installs it, on two NUMA
+	# nodes (builds its image first, about 4 minutes cold; about 25
+	# minutes to run its 26 tests).
 	(cd "$build" && step distro make check-distro)
 	# 50 annotated runc containers started at once in the VM (5 minutes).
 	(cd "$build" && step vm-load make check-vm-load)

@@ -932,8 +932,19 @@ if [ "${1:-}" = --one ]; then
 	# call returns once the kernel has moved) and 1 s more.  Afterwards
 	# >= 99 % of its pages must be on node 1 and cpuset.mems 1.  Sets
 	# idle_max and win_max (µs).
+	# The move needs room on the target node: say so plainly instead of
+	# waiting for a move the kernel cannot make (1.5 GiB nodes; the tests
+	# before leave some of it used).
+	nri_room() { # NODE
+		local free
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		free=$(($(awk '/MemFree/ {print $4}' "/sys/devices/system/node/node$1/meminfo") / 1024))
+		[ "$free" -ge $((NRI_MIB + 64)) ] ||
+			fail "node $1 has $free MiB free, the move needs $NRI_MIB MiB and some room ($(node_free))"
+	}
 	nri_move() { # NAME MIB "CREATE-OPTIONS" "UPDATE-OPTIONS"
 		local name=$1 mib=$2 pid cgp before after t0 urc m seen='' i=0 out done_ms
+		nri_room 1
 		# shellcheck disable=SC2086 # the option strings are word lists
 		nri_pod "$name" "--anon $mib --threads 2" $3
 		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
@@ -1034,6 +1045,7 @@ if [ "${1:-}" = --one ]; then
 		set_conf time-budget-ms 300000
 		nri_start
 		sync; echo 3 >/proc/sys/vm/drop_caches
+		nri_room 1
 		nri_pod "$1" "--anon $NRI_MIB --threads 2" --cpuset-mems 0
 		[ "$rc" = 0 ] || fail "the pod did not start: $(tail -n 1 "$dir/up")"
 		wait_file "$dir/ready" 300 || fail "the workload did not fill $NRI_MIB MiB within 300 s"

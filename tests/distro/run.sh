@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Boots the Debian 13 test bed (tests/distro/README.md) under QEMU (TCG: no
-# KVM needed) with two NUMA nodes, one vCPU and 1 GiB each, systemd as PID 1;
+# KVM needed) with two NUMA nodes, one vCPU and 1.5 GiB each, systemd as PID 1;
 # nh-distro-tests.service runs the tests and powers off.  Result lines come
 # back on the serial console.
 #
@@ -53,10 +53,10 @@ echo "# distro: booting Debian 13 ($(cat "$CACHE/kernel-version" 2>/dev/null)), 
 
 nodes=()
 for n in 0 1; do
-	nodes+=(-object "memory-backend-ram,id=m$n,size=1G" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
+	nodes+=(-object "memory-backend-ram,id=m$n,size=1536M" -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
 done
 t0=$SECONDS
-qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 2G "${nodes[@]}" \
+qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 3G "${nodes[@]}" \
 	-nodefaults -display none -serial stdio -monitor none -no-reboot -net none \
 	-drive "file=$CACHE/disk.img,if=virtio,format=raw,snapshot=on" \
 	-kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd.img" \

@@ -9,7 +9,7 @@
 #include "common/run.h"
 #include "common/util.h"
 
-#define SYSTEMCTL_TIMEOUT_MS 10000
+#define SYSTEMCTL_TIMEOUT_MS 30000
 #define UNIT_MAX 256
 
 int nh_systemd_running(void)

@@ -942,8 +942,20 @@ if [ "${1:-}" = --one ]; then
 		[ "$free" -ge $((NRI_MIB + 64)) ] ||
 			fail "node $1 has $free MiB free, the move needs $NRI_MIB MiB and some room ($(node_free))"
 	}
+	# Wait up to 300 s for cpuset.mems of CGP to read WANT; every value
+	# read meanwhile is added to $seen with its time since T0.
+	wait_mems() { # CGP WANT T0
+		local m i=0
+		while :; do
+			m=$(cat "$CG$1/cpuset.mems")
+			case "$seen" in *"'$m'"*) ;; *) seen="$seen '$m'@$(ms_since "$3")ms" ;; esac
+			[ "$m" != "$2" ] || return 0
+			i=$((i + 1)); [ "$i" -le 3000 ] || return 1
+			sleep 0.1
+		done
+	}
 	nri_move() { # NAME MIB "CREATE-OPTIONS" "UPDATE-OPTIONS"
-		local name=$1 mib=$2 pid cgp before after t0 urc m seen='' i=0 out done_ms
+		local name=$1 mib=$2 pid cgp before after t0 urc seen='' out done_ms
 		nri_room 1
 		# shellcheck disable=SC2086 # the option strings are word lists
 		nri_pod "$name" "--anon $mib --threads 2" $3
@@ -963,13 +975,7 @@ if [ "${1:-}" = --one ]; then
 		urc=$?
 		note "nh-cri.py update $4: exit $urc in $(ms_since "$t0") ms: $(tr '\n' ' ' <"$dir/update")"
 		[ "$urc" = 0 ] || fail "UpdateContainerResources failed: $(tail -n 1 "$dir/update")"
-		while :; do
-			m=$(cat "$CG$cgp/cpuset.mems")
-			case "$seen" in *"'$m'"*) ;; *) seen="$seen '$m'@$(ms_since "$t0")ms" ;; esac
-			[ "$m" != 1 ] || break
-			i=$((i + 1)); [ "$i" -le 3000 ] || break
-			sleep 0.1
-		done
+		wait_mems "$cgp" 1 "$t0" || true
 		done_ms=$(ms_since "$t0")
 		sleep 1
 		probe_stop "$out"
@@ -1073,7 +1079,7 @@ if [ "${1:-}" = --one ]; then
 	# (never narrowing to 1), the second take the pages back to node 0 and
 	# narrow to 0; systemd's AllowedMemoryNodes of the scope ends 0.
 	t_nri_supersede() {
-		local pid cgp before after t0 cursor i=0 m seen='' lines
+		local pid cgp before after t0 cursor seen='' lines
 		nri_filled_pod nri-supersede
 		cursor=$(journal_cursor)
 		t0=$(date +%s%N)
@@ -1085,13 +1091,7 @@ if [ "${1:-}" = --one ]; then
 		python3 "$CRI" update "$container" --cpuset-mems 0 >"$dir/update2" 2>&1 ||
 			fail "UpdateContainerResources --cpuset-mems 0 failed: $(tail -n 1 "$dir/update2")"
 		note "update back to 0 answered $(ms_since "$t0") ms after the first call"
-		while :; do
-			m=$(cat "$CG$cgp/cpuset.mems")
-			case "$seen" in *"'$m'"*) ;; *) seen="$seen '$m'@$(ms_since "$t0")ms" ;; esac
-			[ "$m" != 0 ] || break
-			i=$((i + 1)); [ "$i" -le 3000 ] || break
-			sleep 0.1
-		done
+		wait_mems "$cgp" 0 "$t0" || true
 		sleep 1
 		after=$(cg_pages "$cgp")
 		lines=$(plugin_since "$cursor")

@@ -38,7 +38,7 @@
  *       min/median/p90/max per call and the wall time per page.  --spin N
  *       busy threads in this process (or other processes) meanwhile.
  *   nh-bench starter --parent DIR --out FILE [--interval-ms N] [--cpus C --mems M]
- *                    [--trace FILE]
+ *                    [--trace FILE] [--stacks FILE]
  *       P8's prober: "a container start" every N ms (20) — mkdir DIR/sK
  *       (cgroup v1: cpuset.cpus C and cpuset.mems M written), fork a child,
  *       attach it through cgroup.procs, kill it, reap it, rmdir — each timed
@@ -48,9 +48,13 @@
  *       win_p99_us=N win_p50_us=N" — idle: operations that ended before the
  *       window, win: those that overlapped it — and exits.  --trace: also
  *       every operation to FILE, "START_MS DURATION_MS" a line, START_MS from
- *       the start of the window (negative before it).
+ *       the start of the window (negative before it).  --stacks FILE: a
+ *       watchdog writes to FILE, once an operation has taken 100 ms and
+ *       every 250 ms after, its step, the kernel stacks of the prober (and
+ *       its child) and of every task in D state (root only).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -859,6 +863,111 @@ static int cmd_farm(int argc, char **argv)
 static volatile sig_atomic_t starter_stop;
 static volatile long long win_start_us, win_end_us;
 
+/* --stacks: the step the prober is in and since when, for its watchdog. */
+static const char *volatile op_step;
+static volatile long long op_t0_us;
+static volatile size_t op_n;
+static volatile pid_t op_child, prober_tid;
+static FILE *stacks_out;
+
+/* Appends /proc/PID/task/TID/stack (or /proc/PID/stack) to stacks_out. */
+static void dump_stack(const char *label, const char *path)
+{
+	char buf[4096];
+	ssize_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	fprintf(stacks_out, "  %s:\n", label);
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		fprintf(stacks_out, "    %s\n", line);
+}
+
+/* Every task of the machine in D state, with its kernel stack. */
+static void dump_blocked(void)
+{
+	DIR *procs = opendir("/proc");
+	struct dirent *p;
+
+	if (!procs)
+		return;
+	while ((p = readdir(procs))) {
+		char dir[300], path[600], stat[512], comm[64], *close_paren;
+		DIR *tasks;
+		struct dirent *t;
+
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%s/task", p->d_name);
+		tasks = opendir(dir);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks))) {
+			ssize_t len;
+			int fd;
+
+			if (t->d_name[0] < '0' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/stat", dir, t->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			len = read(fd, stat, sizeof(stat) - 1);
+			close(fd);
+			if (len <= 0)
+				continue;
+			stat[len] = '\0';
+			close_paren = strrchr(stat, ')');
+			if (!close_paren || close_paren[1] != ' ' || close_paren[2] != 'D')
+				continue;
+			snprintf(comm, sizeof(comm), "%.*s", (int)(close_paren - stat), stat);
+			snprintf(path, sizeof(path), "%s/%s/stack", dir, t->d_name);
+			dump_stack(comm, path);
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
+}
+
+/* The prober's watchdog: once an operation has taken 100 ms, and every
+ * 250 ms after, the step it is in, its stack and every blocked task's. */
+static void *starter_watchdog(void *arg)
+{
+	size_t last_n = (size_t)-1;
+	long long last_dump = 0;
+
+	(void)arg;
+	while (!starter_stop) {
+		long long t0 = op_t0_us, now = now_us();
+		size_t n = op_n;
+
+		if (t0 && now - t0 >= 100000 && (n != last_n || now - last_dump >= 250000)) {
+			char path[128];
+
+			fprintf(stacks_out, "op %zu, %.1f ms from the window's start, %lld ms in, step %s\n", n,
+				(double)(t0 - win_start_us) / 1000.0, (now - t0) / 1000, op_step);
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)prober_tid);
+			dump_stack("prober", path);
+			if (op_child > 0) {
+				snprintf(path, sizeof(path), "/proc/%d/stack", (int)op_child);
+				dump_stack("prober's child", path);
+			}
+			dump_blocked();
+			fflush(stacks_out);
+			last_n = n;
+			last_dump = now;
+		}
+		usleep(20000);
+	}
+	return NULL;
+}
+
 static void on_starter_signal(int sig)
 {
 	if (sig == SIGUSR1)
@@ -887,7 +996,7 @@ static int cmd_starter(int argc, char **argv)
 		{ "parent", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
 		{ "interval-ms", required_argument, NULL, 'i' }, { "cpus", required_argument, NULL, 'c' },
 		{ "mems", required_argument, NULL, 'm' },	 { "trace", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
+		{ "stacks", required_argument, NULL, 's' },	 { NULL, 0, NULL, 0 },
 	};
 	const char *parent = NULL, *out = NULL, *cpus = NULL, *mems = NULL, *trace = NULL;
 	unsigned long interval_ms = 20;
@@ -906,6 +1015,11 @@ static int cmd_starter(int argc, char **argv)
 		case 'c': cpus = optarg; break;
 		case 'm': mems = optarg; break;
 		case 't': trace = optarg; break;
+		case 's':
+			stacks_out = fopen(optarg, "w");
+			if (!stacks_out)
+				die("starter: cannot write %s", optarg);
+			break;
 		default: die("starter: bad option");
 		}
 	}
@@ -920,6 +1034,14 @@ static int cmd_starter(int argc, char **argv)
 	win = calloc(cap, sizeof(*win));
 	if (!t_begin || !t_end || !idle || !win)
 		die("starter: out of memory");
+	prober_tid = (pid_t)syscall(SYS_gettid);
+	if (stacks_out) {
+		pthread_t watchdog;
+
+		if (pthread_create(&watchdog, NULL, starter_watchdog, NULL) != 0)
+			die("starter: cannot start the watchdog");
+		pthread_detach(watchdog);
+	}
 	while (!starter_stop && n < cap) {
 		char dir[4200], pid_text[32];
 		long long t0 = now_us(), next = t0 + (long long)interval_ms * 1000, t;
@@ -927,12 +1049,18 @@ static int cmd_starter(int argc, char **argv)
 		int tries = 0;
 
 		snprintf(dir, sizeof(dir), "%s/s%zu", parent, n);
+		op_n = n;
+		op_child = 0;
+		op_step = "mkdir";
+		op_t0_us = t0;
 		if (mkdir(dir, 0755) < 0)
 			die("starter: mkdir %s: %s", dir, strerror(errno));
+		op_step = "cpuset";
 		if (cpus)
 			write_value(dir, "cpuset.cpus", cpus);
 		if (mems)
 			write_value(dir, "cpuset.mems", mems);
+		op_step = "fork";
 		child = fork();
 		if (child < 0)
 			die("starter: fork: %s", strerror(errno));
@@ -940,10 +1068,15 @@ static int cmd_starter(int argc, char **argv)
 			for (;;)
 				pause();
 		}
+		op_child = child;
 		snprintf(pid_text, sizeof(pid_text), "%d", (int)child);
+		op_step = "attach";
 		write_value(dir, "cgroup.procs", pid_text);
+		op_step = "kill+reap";
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
+		op_child = 0;
+		op_step = "rmdir";
 		while (rmdir(dir) < 0) {
 			if (errno != EBUSY || ++tries > 10000)
 				die("starter: rmdir %s: %s", dir, strerror(errno));
@@ -951,6 +1084,7 @@ static int cmd_starter(int argc, char **argv)
 		}
 		t_begin[n] = t0;
 		t_end[n] = now_us();
+		op_t0_us = 0;
 		n++;
 		t = now_us();
 		if (t < next)

@@ -189,6 +189,11 @@ static int cmd_hook(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (nh_plugin_launched(argc)) {
+		char *nri_argv[] = { (char *)"nri", NULL };
+
+		return nh_plugin_main(1, nri_argv);
+	}
 	if (argc < 2)
 		return fail_usage("missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -46,7 +46,7 @@ struct job {
 
 static struct plugin {
 	nh_config_t cfg;
-	const char *name, *idx, *socket_path, *state_dir;
+	const char *name, *idx, *socket_path, *state_dir, *config_path;
 	pthread_mutex_t lock;
 	struct job *jobs;
 } P = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -378,6 +378,11 @@ static int on_configure(void *ctx, nri_call_t *call, const Nri__ConfigureRequest
 	nh_log_set_id(NULL);
 	nh_info("configured by %s %s", has_text(req->runtime_name) ? req->runtime_name : "runtime",
 		has_text(req->runtime_version) ? req->runtime_version : "");
+	/* The runtime's drop-in for a pre-installed plugin (its
+	 * plugin_config_path): one configuration for the hook and the plugin. */
+	if (has_text(req->config))
+		nh_warn("the runtime's configuration for this plugin is ignored: it reads %s",
+			P.config_path);
 	rsp->events = NRI_EVENT_BIT(NRI__EVENT__CREATE_CONTAINER) |
 		      NRI_EVENT_BIT(NRI__EVENT__UPDATE_CONTAINER) |
 		      NRI_EVENT_BIT(NRI__EVENT__POST_UPDATE_CONTAINER) |
@@ -616,7 +621,25 @@ static int on_state_change(void *ctx, nri_call_t *call, const Nri__StateChangeEv
 }
 
 /* Where an annotated container's memory is, against its target. */
-static void report(const Nri__Container *c, const nh_nodeset_t *target)
+/* Synchronize's report, one line per annotated container: where its memory
+ * is against its target.  Reading every process's numa_maps takes time the
+ * runtime does not give a request (plugin_request_timeout, 2 s by default):
+ * the handler lists the containers and a thread of its own reports. */
+struct report_item {
+	char *id;
+	pid_t pid;
+	nh_nodeset_t target;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct report_item *items;
+	size_t n, cap;
+	bool running;
+	size_t containers, annotated, resumed; /* this Synchronize's, over its parts */
+} R = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void report(const struct report_item *it)
 {
 	char t[NH_NODESET_STR_MAX], m[NH_NODESET_STR_MAX];
 	nh_error_t err = { 0 };
@@ -625,35 +648,73 @@ static void report(const Nri__Container *c, const nh_nodeset_t *target)
 	nh_place_t p;
 	uint64_t on, all;
 
+	nh_log_set_id(it->id);
 	nh_place_init(&p, &P.cfg);
 	if (nh_topology_read(p.sysfs_root, &p.topo, &err) < 0 ||
-	    nh_place_open_pid(&p, (pid_t)c->pid, false, &err) < 0 ||
+	    nh_place_open_pid(&p, it->pid, false, &err) < 0 ||
 	    nh_survey_collect(&p.cg, &p.topo.has_memory, &s, &err) < 0) {
 		nh_warn("synchronize: %s", err.msg);
 		goto out;
 	}
 	if (!p.cg.has_cpuset || nh_cgroup_read_mems(&p.cg, true, &mems, &err) < 0)
 		nh_nodeset_clear(&mems);
-	on = nh_survey_sum(&s, target);
+	on = nh_survey_sum(&s, &it->target);
 	all = nh_survey_sum(&s, &p.topo.has_memory);
 	nh_info("synchronize: target %s, cpuset.mems %s, %.1f of %.1f MiB on target (%.1f%%)",
-		FMT(target, t), FMT(&mems, m), nh_pages_mib(on), nh_pages_mib(all),
+		FMT(&it->target, t), FMT(&mems, m), nh_pages_mib(on), nh_pages_mib(all),
 		all ? 100.0 * (double)on / (double)all : 100.0);
 out:
 	nh_survey_free(&s);
 	nh_place_close(&p);
 }
 
+static void *report_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&R.lock);
+	while (R.n > 0 && !quit) {
+		struct report_item it = R.items[--R.n];
+
+		pthread_mutex_unlock(&R.lock);
+		report(&it);
+		free(it.id);
+		pthread_mutex_lock(&R.lock);
+	}
+	R.running = false;
+	pthread_mutex_unlock(&R.lock);
+	nh_log_set_id(NULL);
+	return NULL;
+}
+
+/* Queues the report of one container (R.lock held). */
+static void report_later(const char *id, pid_t pid, const nh_nodeset_t *target)
+{
+	if (R.n == R.cap) {
+		size_t cap = R.cap ? 2 * R.cap : 16;
+		struct report_item *items = realloc(R.items, cap * sizeof(*items));
+
+		if (!items)
+			return;
+		R.items = items;
+		R.cap = cap;
+	}
+	R.items[R.n].id = strdup(id);
+	if (!R.items[R.n].id)
+		return;
+	R.items[R.n].pid = pid;
+	R.items[R.n].target = *target;
+	R.n++;
+}
+
 static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeRequest *req,
 			  Nri__SynchronizeResponse *rsp, nh_error_t *err)
 {
 	char t[NH_NODESET_STR_MAX];
-	size_t resumed = 0, annotated = 0;
 
 	(void)ctx;
 	(void)call;
-	(void)rsp;
 	(void)err;
+	pthread_mutex_lock(&R.lock);
 	for (size_t i = 0; i < req->n_containers; i++) {
 		const Nri__Container *c = req->containers[i];
 		const Nri__PodSandbox *pod = NULL;
@@ -666,6 +727,7 @@ static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeReq
 
 		if (!c || !c->id)
 			continue;
+		R.containers++;
 		for (size_t k = 0; k < req->n_pods; k++)
 			if (req->pods[k] && req->pods[k]->id && c->pod_sandbox_id &&
 			    strcmp(req->pods[k]->id, c->pod_sandbox_id) == 0)
@@ -683,7 +745,7 @@ static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeReq
 				pthread_mutex_lock(&P.lock);
 				start_job(j);
 				pthread_mutex_unlock(&P.lock);
-				resumed++;
+				R.resumed++;
 			}
 			continue;
 		}
@@ -691,16 +753,30 @@ static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeReq
 		r = container_request(pod, c, container_cpu(c) ? container_cpu(c)->cpus : NULL, &p,
 				      &cpus, &annotated_c, &e);
 		if (r == 0 && c->pid) {
-			annotated++;
-			report(c, &p.target);
+			R.annotated++;
+			report_later(c->id, (pid_t)c->pid, &p.target);
 		} else if (r < 0) {
 			nh_warn("synchronize: %s", e.msg);
 		}
 		nh_place_close(&p);
 	}
 	nh_log_set_id(NULL);
-	nh_info("synchronized: %zu containers, %zu annotated, %zu moves resumed",
-		req->n_containers, annotated, resumed);
+	/* A runtime that splits its state into parts sends more = true until
+	 * the last; the answer says this plugin takes them. */
+	rsp->more = req->more;
+	if (!req->more) {
+		nh_info("synchronized: %zu containers, %zu annotated, %zu moves resumed",
+			R.containers, R.annotated, R.resumed);
+		R.containers = R.annotated = R.resumed = 0;
+		if (R.n > 0 && !R.running) {
+			pthread_t th;
+
+			R.running = pthread_create(&th, NULL, report_thread, NULL) == 0;
+			if (R.running)
+				pthread_detach(th);
+		}
+	}
+	pthread_mutex_unlock(&R.lock);
 	return 0;
 }
 
@@ -766,13 +842,18 @@ static int usage_error(const char *arg)
 	return NH_EXIT_INVALID;
 }
 
+bool nh_plugin_launched(int argc)
+{
+	return argc < 2 && getenv(NRI_ENV_PLUGIN_SOCKET);
+}
+
 int nh_plugin_main(int argc, char **argv)
 {
 	const char *config = NH_CONFIG_FILE, *env_fd = getenv(NRI_ENV_PLUGIN_SOCKET);
 	struct sigaction sa = { .sa_handler = on_signal };
 	nh_error_t err = { 0 };
 	bool said = false;
-	int fd;
+	int fd, status = 0;
 
 	P.name = getenv(NRI_ENV_PLUGIN_NAME) ? getenv(NRI_ENV_PLUGIN_NAME) : DEFAULT_NAME;
 	P.idx = getenv(NRI_ENV_PLUGIN_IDX) ? getenv(NRI_ENV_PLUGIN_IDX) : DEFAULT_IDX;
@@ -795,6 +876,7 @@ int nh_plugin_main(int argc, char **argv)
 			return usage_error(argv[i]);
 		i++;
 	}
+	P.config_path = config;
 	nh_config_defaults(&P.cfg);
 	if (nh_config_load(config, &P.cfg, &err) < 0) {
 		nh_error("nri: %s", err.msg);
@@ -831,13 +913,19 @@ int nh_plugin_main(int argc, char **argv)
 		P.cfg.nri_premigrate == NH_PREMIGRATE_NONE ? "none" :
 							     "annotated");
 	/* Started by the runtime from its plugin directory: its socket is
-	 * inherited, and when the runtime goes, so does the plugin. */
+	 * inherited, and when the runtime goes, so does the plugin (the runtime
+	 * starts a new one when it comes back). */
 	if (env_fd) {
-		if (nri_socket_from_env(env_fd, &fd, &err) < 0 || serve(fd, &err) < 0) {
+		if (nri_socket_from_env(env_fd, &fd, &err) < 0) {
 			nh_error("nri: %s", err.msg);
-			return err.status ? err.status : NH_EXIT_SYSTEM;
+			return err.status;
 		}
-		return 0;
+		if (serve(fd, &err) < 0) {
+			nh_error("nri: %s; exiting (the runtime starts its plugins again)", err.msg);
+			status = err.status ? err.status : NH_EXIT_SYSTEM;
+		} else if (!quit)
+			nh_info("the runtime closed the connection; exiting (it starts its plugins again)");
+		quit = 1;
 	}
 	while (!quit) {
 		nh_error_clear(&err);
@@ -869,8 +957,19 @@ int nh_plugin_main(int argc, char **argv)
 			j->started = false;
 		}
 	pthread_mutex_unlock(&P.lock);
+	/* A Synchronize report under way ends after its container (quit). */
+	for (;;) {
+		bool running;
+
+		pthread_mutex_lock(&R.lock);
+		running = R.running;
+		pthread_mutex_unlock(&R.lock);
+		if (!running)
+			break;
+		usleep(10000);
+	}
 	nh_log_set_id(NULL);
 	nh_info("NRI plugin stopped");
 	nh_config_free(&P.cfg);
-	return 0;
+	return status;
 }

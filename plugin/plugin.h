@@ -20,7 +20,14 @@
 #ifndef NH_PLUGIN_H
 #define NH_PLUGIN_H
 
+#include <stdbool.h>
+
 /* argv[0] is "nri". Returns the process's exit status. */
 int nh_plugin_main(int argc, char **argv);
+
+/* Whether the runtime started this process as a pre-installed plugin (from
+ * its plugin directory, as IDX-NAME): no arguments, the connection
+ * inherited (NRI_PLUGIN_SOCKET). */
+bool nh_plugin_launched(int argc);
 
 #endif

@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "nri/conn.h"
 #include "nri/mux.h"
 #include "nri/pb.h"
 #include "nri/ttrpc.h"
+#include "plugin/plugin.h"
 #include "tests/unit/unit.h"
 
 /* A growable byte buffer. */
@@ -974,6 +977,94 @@ static void socket_from_env(void **state)
 	UT_EXPECT_CONTAINS(err.msg, "NRI socket /nonexistent/nri.sock: connect");
 }
 
+/* The plugin face itself, as a runtime starts a pre-installed plugin: the
+ * connection inherited as NRI_PLUGIN_SOCKET.  A runtime that splits its
+ * state sends Synchronize with more = true: the answer must say more = true
+ * too (or containerd drops the plugin), the last part more = false; when the
+ * runtime closes the connection, the plugin exits 0. */
+static void plugin_inherited_split_sync(void **state)
+{
+	char dir[] = "/tmp/nh-test-nri-XXXXXX", conf[64], statedir[64];
+	int sv[2], status;
+	bytes_t rt = { 0 };
+	Nri__ConfigureRequest cfg = NRI__CONFIGURE_REQUEST__INIT;
+	Nri__SynchronizeRequest sync1 = NRI__SYNCHRONIZE_REQUEST__INIT;
+	Nri__SynchronizeRequest sync2 = NRI__SYNCHRONIZE_REQUEST__INIT;
+	struct seen seen[8];
+	nh_error_t err = { 0 };
+	nri_pb_t pb;
+	size_t n;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/conf", dir);
+	snprintf(statedir, sizeof(statedir), "%s/state", dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs("log-level = error\n", f);
+	fclose(f);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cfg.runtime_name = "containerd";
+	cfg.runtime_version = "2.1";
+	rt_request(&rt, 1, "Configure", &cfg, 4096);
+	rt_reply(&rt, 1, 0, NULL, 4096);
+	sync1.more = true;
+	rt_request(&rt, 3, "Synchronize", &sync1, 4096);
+	rt_request(&rt, 5, "Synchronize", &sync2, 4096);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { (char *)"nri", (char *)"--config", conf, (char *)"--state-dir",
+				 statedir, NULL };
+
+		close(sv[1]);
+		if (dup2(sv[0], 3) < 0)
+			_exit(99);
+		setenv("NRI_PLUGIN_SOCKET", "3", 1);
+		nh_log_set_syslog(false);
+		_exit(nh_plugin_main(5, argv));
+	}
+	close(sv[0]);
+	assert_int_equal(write(sv[1], rt.p, rt.len), (ssize_t)rt.len);
+	free(rt.p);
+	/* The runtime's side closed for writing: the plugin answers what it
+	 * read, sees the end and exits; what it wrote is RegisterPlugin and
+	 * the answers to Configure and the two Synchronize parts. */
+	shutdown(sv[1], SHUT_WR);
+	n = read_plugin_side(sv[1], seen, NH_ARRAY_SIZE(seen));
+	close(sv[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(n, 4);
+	nri_pb_init(&pb, NRI_PB_BUDGET_DEFAULT);
+	for (size_t i = 2; i < 4; i++) {
+		Ttrpc__Response *rsp = seen_response(&pb, &seen[i], i == 2 ? 3 : 5);
+		Nri__SynchronizeResponse *sr;
+
+		assert_int_equal(rsp->status->code, 0);
+		if (rsp->payload.len == 0) {
+			assert_int_equal(i, 3); /* more = false, no update: an empty message */
+		} else {
+			assert_int_equal(nri_pb_unpack(&pb, &nri__synchronize_response__descriptor,
+						       rsp->payload.data, rsp->payload.len, &sr,
+						       &err),
+					 0);
+			assert_int_equal(sr->more, i == 2);
+			assert_int_equal(sr->n_update, 0);
+			nri_pb_free(&pb, sr);
+		}
+		nri_pb_free(&pb, rsp);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(seen[i].data);
+	assert_true(unlink(conf) == 0);
+	rmdir(statedir);
+	assert_true(rmdir(dir) == 0);
+}
+
 int main(void)
 {
 	static const size_t pieces[] = { 1, 3, 10, 17, 4096 };
@@ -1004,5 +1095,8 @@ int main(void)
 		ut_add(&l, e2e_check_bad, &e2e_bad_cases[i], "conn: %s", e2e_bad_cases[i].name);
 	ut_add(&l, register_checks_its_arguments, NULL, "conn: register checks name and index");
 	ut_add(&l, socket_from_env, NULL, "conn: NRI_PLUGIN_SOCKET and connect");
+	ut_add(&l, plugin_inherited_split_sync, NULL,
+	       "plugin: inherited socket; Synchronize in parts answered more = true, then false; "
+	       "exit 0 at the runtime's close");
 	return ut_run("nri", &l);
 }

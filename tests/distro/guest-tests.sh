@@ -206,7 +206,10 @@ if [ "${1:-}" = --one ]; then
 		note "--cpuset-mems 0 --annotation oci-numa-hook/nodes=1: podman run exit $rc: $(tr '\n' ' ' <"$dir/out" | cut -c1-400)"
 		while read -r l; do note "  journal: $l"; done < <(journal_since "$cursor")
 		[ "$rc" = 0 ] || fail "podman run --cpuset-mems 0 --annotation oci-numa-hook/nodes=1 failed (exit $rc): $(tr '\n' ' ' <"$dir/out" | cut -c1-300)"
-		trap 'podman rm -f -t 0 "$name" >/dev/null 2>&1' EXIT
+		# The name now (a test is a process of its own; the trap runs at its
+		# exit, when this function and its locals are gone).
+		# shellcheck disable=SC2064
+		trap "podman rm -f -t 0 $name >/dev/null 2>&1" EXIT
 		cgp=$(ctr_cgroup "$name"); cgroup_levels "$cgp"
 		scope=$(scope_of "$cgp")
 		touch "$dir/go"
@@ -242,7 +245,10 @@ if [ "${1:-}" = --one ]; then
 		podman run -d --name "$name" --runtime "$rt" --network=none --cpuset-cpus 0 --cpuset-mems 0 \
 			-v "$dir:/x" "$IMAGE" /bin/nh-workload --anon 256 --threads 2 --ready /x/ready \
 			>"$dir/run.out" 2>&1 || fail "podman run failed: $(tail -n 3 "$dir/run.out")"
-		trap 'podman rm -f -t 0 "$name" >/dev/null 2>&1' EXIT
+		# The name now (a test is a process of its own; the trap runs at its
+		# exit, when this function and its locals are gone).
+		# shellcheck disable=SC2064
+		trap "podman rm -f -t 0 $name >/dev/null 2>&1" EXIT
 		wait_file "$dir/ready" 180 || fail "workload not ready after 180 s"
 		pid=$(ctr_pid "$name"); cgp=$(ctr_cgroup "$name"); scope=$(scope_of "$cgp")
 		[ -n "$scope" ] || fail "no systemd scope in the container's cgroup path $cgp"
@@ -770,7 +776,10 @@ if [ "${1:-}" = --one ]; then
 	CONF=/etc/oci-numa-hook.conf
 	sandbox='' container='' PROBE=''
 	containerd_since() { journalctl -q -o cat -u containerd --after-cursor="$1" 2>/dev/null; }
-	plugin_since() { journalctl -q -o cat -u "$NRI_UNIT" --after-cursor="$1" 2>/dev/null; }
+	# The plugin's lines: its unit's journal (PLUGIN_JOURNAL: journalctl
+	# matches; nri-preinstalled's plugin is containerd's child).
+	PLUGIN_JOURNAL=(-u "$NRI_UNIT")
+	plugin_since() { journalctl -q -o cat "${PLUGIN_JOURNAL[@]}" --after-cursor="$1" 2>/dev/null; }
 	ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 	node_free() {
 		local n
@@ -835,10 +844,11 @@ if [ "${1:-}" = --one ]; then
 	# cgroup.procs, killed, reaped, the cgroup removed — what every container
 	# start and stop on the node does.  Its window is marked by signals;
 	# its figures (idle: before the window; win: overlapping it) in $1,
-	# every operation's start and duration in $1.trace.
+	# every operation's start and duration in $1.trace; the kernel stacks
+	# of any operation over 100 ms (and of every blocked task) in $1.stacks.
 	probe_start() { # OUT
 		mkdir -p "$CG/nh-probe"
-		nh-bench starter --parent "$CG/nh-probe" --out "$1" --trace "$1.trace" &
+		nh-bench starter --parent "$CG/nh-probe" --out "$1" --trace "$1.trace" --stacks "$1.stacks" &
 		PROBE=$!
 	}
 	probe_stop() { # OUT: ends the window and the prober, notes its figures
@@ -847,6 +857,10 @@ if [ "${1:-}" = --one ]; then
 		[ -s "$1" ] || fail "the prober wrote no figures"
 		note "prober: $(cat "$1")"
 		note "prober's 5 worst (ms from the start of the window, duration ms): $(sort -k2 -g -r "$1.trace" | head -n 5 | tr '\n' ',')"
+		if [ -s "$1.stacks" ]; then
+			note "operations over 100 ms, the kernel stacks (first 200 lines of $(wc -l <"$1.stacks")):"
+			while IFS= read -r l; do note "  $l"; done < <(head -n 200 "$1.stacks")
+		fi
 	}
 
 	# nri-create: pods created while the plugin runs.  KIND:
@@ -1170,6 +1184,68 @@ if [ "${1:-}" = --one ]; then
 		while read -r l; do note "  plugin: $l"; done <<<"$lines"
 		[ "$(plugin_pid)" = "$ppid" ] || fail "the plugin's pid changed ($ppid → $(plugin_pid)): it was restarted, it did not reconnect"
 		[ -n "$lines" ] || fail "the plugin logged nothing about losing its connection"
+		nri_create_case pod
+	}
+
+	# Pre-installed: the runtime starts the plugin itself, from its
+	# plugin_path (/opt/nri/plugins here), as IDX-NAME with no arguments
+	# and the connection inherited (NRI_PLUGIN_SOCKET); its output goes
+	# nowhere, so its lines are found in the journal by identifier.  The
+	# package's binary linked there must register (containerd calls it
+	# "pre-connected"), place annotated pods and refuse nodes=7 like the
+	# service does; after a containerd restart the old process must be
+	# gone and a new one registered.
+	nri_preinstalled_cleanup() {
+		rm -f "/opt/nri/plugins/$NRI_NAME"
+		nri_cleanup
+		systemctl restart containerd
+	}
+	launched_pid() { # CURSOR: the pid containerd logged for the plugin
+		containerd_since "$1" | sed -n "s/^.*pre-connected:$NRI_NAME\[\([0-9]*\)\].*registered.*$/\1/p" | tail -n 1
+	}
+	restart_containerd() { # CURSOR: restart, wait for the plugin
+		local t0 i=0
+		t0=$(date +%s%N)
+		systemctl restart containerd || fail "systemctl restart containerd failed"
+		until ctr version >/dev/null 2>&1; do
+			i=$((i + 1)); [ "$i" -le 600 ] || fail "containerd does not answer 60 s after its restart"; sleep 0.1
+		done
+		# containerd logs the registration of a pre-installed plugin, not a
+		# connection; the plugin logs its Synchronize.
+		i=0
+		until plugin_since "$1" | grep -q "synchronized:"; do
+			i=$((i + 1)); [ "$i" -le 600 ] ||
+				fail "the pre-installed plugin did not synchronize within 60 s; containerd: $(containerd_since "$1" | grep -iE "nri|plugin" | tail -n 5 | tr '\n' '|'); plugin: $(plugin_since "$1" | tail -n 3 | tr '\n' '|')"
+			sleep 0.1
+		done
+		note "containerd restarted, the plugin connected in $(ms_since "$t0") ms: $(containerd_since "$1" | grep -E "$NRI_NAME" | tr '\n' '|' | cut -c1-500)"
+	}
+	t_nri_preinstalled() {
+		local cursor ppid ppid2 i=0
+		cri_setup
+		trap nri_preinstalled_cleanup EXIT
+		nri_stop
+		PLUGIN_JOURNAL=(-t oci-numa-hook)
+		mkdir -p /opt/nri/plugins
+		ln -sf "$HOOK" "/opt/nri/plugins/$NRI_NAME"
+		cursor=$(journal_cursor)
+		restart_containerd "$cursor"
+		ppid=$(launched_pid "$cursor")
+		[ -n "$ppid" ] || fail "containerd's log names no pre-connected plugin $NRI_NAME"
+		note "plugin pid $ppid: parent $(ps -o comm= -p "$(ps -o ppid= -p "$ppid" | tr -d ' ')"), argv '$(tr '\0' ' ' <"/proc/$ppid/cmdline")', environment '$(tr '\0' ' ' <"/proc/$ppid/environ")'"
+		note "plugin's lines: $(plugin_since "$cursor" | tr '\n' '|' | cut -c1-600)"
+		plugin_since "$cursor" | grep -q "registered as $NRI_NAME" ||
+			fail "no 'registered as $NRI_NAME' from the plugin in the journal"
+		nri_create_case pod
+		nri_create_nodes7
+		cursor=$(journal_cursor)
+		restart_containerd "$cursor"
+		ppid2=$(launched_pid "$cursor")
+		while kill -0 "$ppid" 2>/dev/null; do
+			i=$((i + 1)); [ "$i" -le 100 ] || fail "the first plugin process ($ppid) is still there 10 s after containerd's restart"; sleep 0.1
+		done
+		note "after the restart: plugin pid $ppid2, the first ($ppid) gone; its lines: $(plugin_since "$cursor" | tr '\n' '|' | cut -c1-400)"
+		[ -n "$ppid2" ] && [ "$ppid2" != "$ppid" ] || fail "no new plugin process after containerd's restart (pid '$ppid2')"
 		nri_create_case pod
 	}
 

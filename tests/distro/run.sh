@@ -18,7 +18,7 @@
 # kernel command line words (e.g. "systemd.show_status=1" to see the boot).
 set -euo pipefail
 
-ALL_TESTS="package podman-crun-control podman-crun-nodes1 podman-runc-nodes1 podman-crun-nodes7 podman-runc-nodes7 podman-crun-cpuset-mems podman-runc-cpuset-mems podman-crun-migrate podman-runc-migrate podman-rootless podman-rootless-delegated cri-runc-control cri-runc-nodes1 cri-runc-nodes7 cri-cdi-annotation cri-cdi-device cri-cdi-pod-annotation-ignored cri-base-spec nri-create nri-update nri-update-kernel nri-update-auto nri-supersede nri-kill nri-restart-containerd nri-garbage"
+ALL_TESTS="package podman-crun-control podman-crun-nodes1 podman-runc-nodes1 podman-crun-nodes7 podman-runc-nodes7 podman-crun-cpuset-mems podman-runc-cpuset-mems podman-crun-migrate podman-runc-migrate podman-rootless podman-rootless-delegated cri-runc-control cri-runc-nodes1 cri-runc-nodes7 cri-cdi-annotation cri-cdi-device cri-cdi-pod-annotation-ignored cri-base-spec nri-create nri-update nri-update-kernel nri-update-auto nri-supersede nri-kill nri-restart-containerd nri-preinstalled nri-garbage"
 CACHE='' only=''
 usage() { echo "usage: $0 --cache DIR [--only NAME,NAME]" >&2; exit 2; }
 while [ $# -gt 0 ]; do

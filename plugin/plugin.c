@@ -26,6 +26,8 @@
 #define DEFAULT_IDX "50"
 #define STATE_DIR "/run/oci-numa-hook/nri"
 #define ID_MAX 128
+/* How long the runtime may take to record a narrowed cpuset.mems. */
+#define TELL_TIMEOUT_MS 5000
 /* RegisterPlugin: the runtime waits 5 s for it. */
 #define REGISTER_TIMEOUT_MS 5000
 #define RECONNECT_MS 1000
@@ -44,11 +46,22 @@ struct job {
 	pthread_t thread;
 };
 
+/* A narrowed container whose runtime still records old ∪ new (the widened
+ * answer became its resources): the runtime is told the narrowed value from
+ * the main loop (UpdateContainers), or its next update of other resources
+ * would write old ∪ new again and ContainerStatus would keep showing it. */
+struct told {
+	char id[ID_MAX + 1];
+	nh_nodeset_t mems;
+	struct told *next;
+};
+
 static struct plugin {
 	nh_config_t cfg;
 	const char *name, *idx, *socket_path, *state_dir, *config_path;
 	pthread_mutex_t lock;
 	struct job *jobs;
+	struct told *to_tell; /* under lock */
 } P = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static volatile sig_atomic_t quit;
@@ -197,8 +210,9 @@ static void state_remove(const char *id)
 	unlink(path);
 }
 
-/* 1 and target set when a move of id is recorded; 0 when none. */
-static int state_read(const char *id, nh_nodeset_t *target)
+/* 1 and target (and *pid_out, when given) set when a move of id is
+ * recorded; 0 when none. */
+static int state_read(const char *id, nh_nodeset_t *target, pid_t *pid_out)
 {
 	char path[4096], nodes[NH_NODESET_STR_MAX];
 	nh_error_t err = { 0 };
@@ -214,9 +228,11 @@ static int state_read(const char *id, nh_nodeset_t *target)
 		return 0;
 	if (fscanf(f, "%d %1023s", &pid, nodes) == 2 &&
 	    nh_nodeset_parse_kernel(nodes, strlen(nodes), target, "state file", &err) == 0 &&
-	    !nh_nodeset_empty(target))
+	    !nh_nodeset_empty(target) && pid > 0)
 		r = 1;
 	fclose(f);
+	if (r && pid_out)
+		*pid_out = (pid_t)pid;
 	if (!r) {
 		nh_warn("state file %s is not \"PID NODES\"; removed", path);
 		unlink(path);
@@ -273,6 +289,18 @@ static void *job_main(void *arg)
 		(unsigned long long)p.stats.not_moved, FMT(&mems, m), nh_engine_name(p.req.engine),
 		(unsigned long long)p.stats.max_call_us, (unsigned long long)(nh_now_ms() - start));
 	state_remove(j->id);
+	if (nh_nodeset_equal(&mems, &j->target)) {
+		struct told *tell = calloc(1, sizeof(*tell));
+
+		if (tell) {
+			snprintf(tell->id, sizeof(tell->id), "%s", j->id);
+			tell->mems = mems;
+			pthread_mutex_lock(&P.lock);
+			tell->next = P.to_tell;
+			P.to_tell = tell;
+			pthread_mutex_unlock(&P.lock);
+		}
+	}
 out:
 	if (err.status && strstr(err.msg, "does not exist"))
 		state_remove(j->id);
@@ -355,6 +383,84 @@ static struct job *add_job(const char *id, pid_t pid, const nh_nodeset_t *target
 	P.jobs = j;
 	pthread_mutex_unlock(&P.lock);
 	return j;
+}
+
+/* Whether a move of id is under way (under P.lock). */
+static bool job_running(const char *id)
+{
+	for (struct job *j = P.jobs; j; j = j->next)
+		if (strcmp(j->id, id) == 0 && j->started && !atomic_load(&j->done) &&
+		    !atomic_load(&j->stop))
+			return true;
+	return false;
+}
+
+/* Whether /proc/PID/cgroup names the container id: the recorded process is
+ * still the container's, not a reused pid. */
+static bool pid_in_container(pid_t pid, const char *id)
+{
+	char path[64], buf[8192];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, id) != NULL;
+}
+
+/* Every move recorded in the state directory whose process is still its
+ * container's is finished, at registration: a runtime that starts the
+ * plugin itself sends no Synchronize (containerd 1.7), and after a
+ * runtime restart it comes later.  Records of containers gone are removed. */
+static void resume_recorded(void)
+{
+	DIR *d = opendir(P.state_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char t[NH_NODESET_STR_MAX];
+		nh_request_t rq = { 0 };
+		nh_nodeset_t target;
+		struct job *j;
+		pid_t pid = 0;
+		bool running;
+
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp") ||
+		    !state_read(e->d_name, &target, &pid))
+			continue;
+		nh_log_set_id(e->d_name);
+		if (!pid_in_container(pid, e->d_name)) {
+			nh_info("the move to node %s that was under way: process %d is gone; "
+				"record removed",
+				FMT(&target, t), (int)pid);
+			state_remove(e->d_name);
+			continue;
+		}
+		pthread_mutex_lock(&P.lock);
+		running = job_running(e->d_name);
+		pthread_mutex_unlock(&P.lock);
+		if (running)
+			continue;
+		nh_info("finishing the move to node %s that was under way", FMT(&target, t));
+		rq.rate = P.cfg.default_rate;
+		j = add_job(e->d_name, pid, &target, &rq, false);
+		if (j) {
+			pthread_mutex_lock(&P.lock);
+			start_job(j);
+			pthread_mutex_unlock(&P.lock);
+		}
+	}
+	closedir(d);
+	nh_log_set_id(NULL);
 }
 
 static void start_pending(const char *id)
@@ -733,9 +839,18 @@ static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeReq
 			    strcmp(req->pods[k]->id, c->pod_sandbox_id) == 0)
 				pod = req->pods[k];
 		nh_log_set_id(c->id);
-		if (state_read(c->id, &target) && c->pid) {
+		if (state_read(c->id, &target, NULL) && c->pid) {
 			nh_request_t rq = { 0 };
 			struct job *j;
+			bool running;
+
+			pthread_mutex_lock(&P.lock);
+			running = job_running(c->id);
+			pthread_mutex_unlock(&P.lock);
+			if (running) { /* resumed at registration */
+				R.resumed++;
+				continue;
+			}
 
 			nh_info("synchronize: finishing the move to node %s that was under way",
 				FMT(&target, t));
@@ -802,6 +917,56 @@ static const nri_plugin_ops_t ops = {
 
 /* ---------------------------------------------------------------- main loop */
 
+/* Tells the runtime each narrowed container's cpuset.mems (UpdateContainers:
+ * its record becomes the narrowed value; writing it again moves nothing).
+ * From the main loop only: the connection is single-threaded. */
+static void tell_runtime(nri_conn_t *c)
+{
+	for (;;) {
+		char m[NH_NODESET_STR_MAX];
+		Nri__UpdateContainersRequest req = NRI__UPDATE_CONTAINERS_REQUEST__INIT;
+		Nri__UpdateContainersResponse *rsp = NULL;
+		Nri__ContainerUpdate u = NRI__CONTAINER_UPDATE__INIT, *up = &u;
+		Nri__LinuxContainerUpdate lu = NRI__LINUX_CONTAINER_UPDATE__INIT;
+		Nri__LinuxResources res = NRI__LINUX_RESOURCES__INIT;
+		Nri__LinuxCPU cpu = NRI__LINUX_CPU__INIT;
+		nh_error_t err = { 0 };
+		struct told *t;
+
+		pthread_mutex_lock(&P.lock);
+		t = P.to_tell;
+		if (t)
+			P.to_tell = t->next;
+		pthread_mutex_unlock(&P.lock);
+		if (!t)
+			return;
+		cpu.mems = (char *)FMT(&t->mems, m);
+		cpu.cpus = (char *)"";
+		res.cpu = &cpu;
+		lu.resources = &res;
+		u.container_id = t->id;
+		u.linux = &lu;
+		req.n_update = 1;
+		req.update = &up;
+		nh_log_set_id(t->id);
+		if (nri_conn_call(c, "UpdateContainers", &req, &nri__update_containers_response__descriptor,
+				  &rsp, TELL_TIMEOUT_MS, &err) < 0)
+			nh_warn("could not record cpuset.mems %s with the runtime (its status keeps the "
+				"widened value): %s",
+				m, err.msg);
+		else if (rsp->n_failed > 0)
+			nh_warn("the runtime did not record cpuset.mems %s (its status keeps the widened "
+				"value)",
+				m);
+		else
+			nh_info("the runtime records cpuset.mems %s", m);
+		if (rsp)
+			nri_conn_free_msg(c, rsp);
+		nh_log_set_id(NULL);
+		free(t);
+	}
+}
+
 static int serve(int fd, nh_error_t *err)
 {
 	nri_conn_t *c = nri_conn_new(fd, &ops, NULL, err);
@@ -813,9 +978,12 @@ static int serve(int fd, nh_error_t *err)
 	if (r == 0) {
 		nh_log_set_id(NULL);
 		nh_info("registered as %s-%s", P.idx, P.name);
-		do
+		resume_recorded();
+		do {
 			r = nri_conn_serve(c, 500, err);
-		while (r == 0 && !quit);
+			if (r == 0 && !quit)
+				tell_runtime(c);
+		} while (r == 0 && !quit);
 	}
 	nri_conn_free(c);
 	return r < 0 ? -1 : 0;
@@ -967,6 +1135,17 @@ int nh_plugin_main(int argc, char **argv)
 		if (!running)
 			break;
 		usleep(10000);
+	}
+	/* Not told (the runtime went away first): the runtime keeps the
+	 * widened value, and its next update of this container writes it back
+	 * (which widens, moving nothing).  Logged, so an operator can see it. */
+	while (P.to_tell) {
+		struct told *t = P.to_tell;
+
+		P.to_tell = t->next;
+		nh_log_set_id(t->id);
+		nh_warn("exiting before the runtime recorded the narrowed cpuset.mems");
+		free(t);
 	}
 	nh_log_set_id(NULL);
 	nh_info("NRI plugin stopped");

@@ -8,7 +8,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -252,6 +254,13 @@ static void *job_main(void *arg)
 	nh_place_t p;
 
 	nh_config_t cfg = P.cfg;
+
+	/* Moving a running container's pages is background work: at the
+	 * lowest CPU priority the node's other work comes first (container
+	 * starts, and the kernel threads that end the RCU grace period every
+	 * cgroup attach waits for).  Worker threads inherit it. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) < 0)
+		nh_debug("cannot lower the move's CPU priority: %s", strerror(errno));
 
 	/* The new nodes are the runtime's choice (kubelet, a resource
 	 * plugin), not an annotation's: allowed-nodes is for annotations. */

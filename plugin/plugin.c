@@ -404,30 +404,37 @@ static bool job_running(const char *id)
 	return false;
 }
 
-/* Whether /proc/PID/cgroup names the container id: the recorded process is
- * still the container's, not a reused pid. */
-static bool pid_in_container(pid_t pid, const char *id)
+/* Finishes the recorded move of id (its process pid) unless one is under
+ * way already. The move checks that pid is still the container's
+ * (nh_place_set_container) and drops the record of a process gone.
+ * Returns whether a move is under way now. */
+static bool resume_move(const char *id, pid_t pid, const nh_nodeset_t *target)
 {
-	char path[64], buf[8192];
-	ssize_t n;
-	int fd;
+	char t[NH_NODESET_STR_MAX];
+	nh_request_t rq = { 0 };
+	struct job *j;
+	bool running;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	pthread_mutex_lock(&P.lock);
+	running = job_running(id);
+	pthread_mutex_unlock(&P.lock);
+	if (running)
+		return true;
+	nh_info("finishing the move to node %s that was under way", FMT(target, t));
+	rq.rate = P.cfg.default_rate;
+	j = add_job(id, pid, target, &rq, false);
+	if (!j)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, id) != NULL;
+	pthread_mutex_lock(&P.lock);
+	start_job(j);
+	running = j->started;
+	pthread_mutex_unlock(&P.lock);
+	return running;
 }
 
-/* Every move recorded in the state directory whose process is still its
- * container's is finished, at registration: a runtime that starts the
- * plugin itself sends no Synchronize (containerd 1.7), and after a
- * runtime restart it comes later.  Records of containers gone are removed. */
+/* Every move recorded in the state directory is finished, at registration:
+ * a runtime that starts the plugin itself sends no Synchronize
+ * (containerd 1.7), and after a runtime restart it comes later. */
 static void resume_recorded(void)
 {
 	DIR *d = opendir(P.state_dir);
@@ -436,37 +443,14 @@ static void resume_recorded(void)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		char t[NH_NODESET_STR_MAX];
-		nh_request_t rq = { 0 };
 		nh_nodeset_t target;
-		struct job *j;
 		pid_t pid = 0;
-		bool running;
 
 		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp") ||
 		    !state_read(e->d_name, &target, &pid))
 			continue;
 		nh_log_set_id(e->d_name);
-		if (!pid_in_container(pid, e->d_name)) {
-			nh_info("the move to node %s that was under way: process %d is gone; "
-				"record removed",
-				FMT(&target, t), (int)pid);
-			state_remove(e->d_name);
-			continue;
-		}
-		pthread_mutex_lock(&P.lock);
-		running = job_running(e->d_name);
-		pthread_mutex_unlock(&P.lock);
-		if (running)
-			continue;
-		nh_info("finishing the move to node %s that was under way", FMT(&target, t));
-		rq.rate = P.cfg.default_rate;
-		j = add_job(e->d_name, pid, &target, &rq, false);
-		if (j) {
-			pthread_mutex_lock(&P.lock);
-			start_job(j);
-			pthread_mutex_unlock(&P.lock);
-		}
+		resume_move(e->d_name, pid, &target);
 	}
 	closedir(d);
 	nh_log_set_id(NULL);
@@ -735,7 +719,6 @@ static int on_state_change(void *ctx, nri_call_t *call, const Nri__StateChangeEv
 	return 0;
 }
 
-/* Where an annotated container's memory is, against its target. */
 /* Synchronize's report, one line per annotated container: where its memory
  * is against its target.  Reading every process's numa_maps takes time the
  * runtime does not give a request (plugin_request_timeout, 2 s by default):
@@ -824,8 +807,6 @@ static void report_later(const char *id, pid_t pid, const nh_nodeset_t *target)
 static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeRequest *req,
 			  Nri__SynchronizeResponse *rsp, nh_error_t *err)
 {
-	char t[NH_NODESET_STR_MAX];
-
 	(void)ctx;
 	(void)call;
 	(void)err;
@@ -849,28 +830,8 @@ static int on_synchronize(void *ctx, nri_call_t *call, const Nri__SynchronizeReq
 				pod = req->pods[k];
 		nh_log_set_id(c->id);
 		if (state_read(c->id, &target, NULL) && c->pid) {
-			nh_request_t rq = { 0 };
-			struct job *j;
-			bool running;
-
-			pthread_mutex_lock(&P.lock);
-			running = job_running(c->id);
-			pthread_mutex_unlock(&P.lock);
-			if (running) { /* resumed at registration */
+			if (resume_move(c->id, (pid_t)c->pid, &target))
 				R.resumed++;
-				continue;
-			}
-
-			nh_info("synchronize: finishing the move to node %s that was under way",
-				FMT(&target, t));
-			rq.rate = P.cfg.default_rate;
-			j = add_job(c->id, (pid_t)c->pid, &target, &rq, false);
-			if (j) {
-				pthread_mutex_lock(&P.lock);
-				start_job(j);
-				pthread_mutex_unlock(&P.lock);
-				R.resumed++;
-			}
 			continue;
 		}
 		nh_place_init(&p, &P.cfg);

@@ -62,6 +62,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,20 +871,29 @@ static volatile size_t op_n;
 static volatile pid_t op_child, prober_tid;
 static FILE *stacks_out;
 
-/* Appends /proc/PID/task/TID/stack (or /proc/PID/stack) to stacks_out. */
-static void dump_stack(const char *label, const char *path)
+/* A small /proc file into buf (NUL-terminated); false if unreadable or empty. */
+static bool read_proc(const char *path, char *buf, size_t size)
 {
-	char buf[4096];
 	ssize_t len;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return;
-	len = read(fd, buf, sizeof(buf) - 1);
+		return false;
+	len = read(fd, buf, size - 1);
 	close(fd);
 	if (len <= 0)
-		return;
+		return false;
 	buf[len] = '\0';
+	return true;
+}
+
+/* Appends /proc/PID/task/TID/stack (or /proc/PID/stack) to stacks_out. */
+static void dump_stack(const char *label, const char *path)
+{
+	char buf[4096];
+
+	if (!read_proc(path, buf, sizeof(buf)))
+		return;
 	fprintf(stacks_out, "  %s:\n", label);
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		fprintf(stacks_out, "    %s\n", line);
@@ -909,20 +919,11 @@ static void dump_blocked(void)
 		if (!tasks)
 			continue;
 		while ((t = readdir(tasks))) {
-			ssize_t len;
-			int fd;
-
 			if (t->d_name[0] < '0' || t->d_name[0] > '9')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s/stat", dir, t->d_name);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
+			if (!read_proc(path, stat, sizeof(stat)))
 				continue;
-			len = read(fd, stat, sizeof(stat) - 1);
-			close(fd);
-			if (len <= 0)
-				continue;
-			stat[len] = '\0';
 			close_paren = strrchr(stat, ')');
 			if (!close_paren || close_paren[1] != ' ' || close_paren[2] != 'D')
 				continue;

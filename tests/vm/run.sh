@@ -36,6 +36,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/console.sh
+. "$here/../lib/console.sh"
 cache=
 hook=
 hook_static=
@@ -254,24 +256,39 @@ for group in "${groups[@]}"; do
 	echo "# $tag: group $group ($ntests tests), console log: $log"
 	t0=$SECONDS
 	vm_test_limit=$(group_test_limit "$group")
-	for attempt in 1 2; do
-		boot_vm "$group" "nh.tests=$(echo "$tests" | tr ' ' ,) nh.timeout=$vm_test_limit $(group_append "$group")" "$log" \
-			$((ntests * vm_test_limit + 120)) 2>&1 | grep -aE '^#|^nh-vm' | sed "s|^# vm/|# $tag/|" || true
-		# A kernel that panics while it boots, before the test runner
-		# started (seen once: an int3 oops in 6.12's text patching under
-		# TCG), gets one more boot; the first log is kept and the panic is
-		# said. A panic once tests run is their result.
-		if [ "$attempt" = 1 ] && grep -qa 'Kernel panic' "$log" && ! grep -qa '^nh-vm' "$log"; then
-			mv "$log" "$log.boot-panic"
-			echo "# $tag: group $group: the kernel panicked while booting, before any test ran ($(tr -d '\r' <"$log.boot-panic" | grep -a -m1 'Kernel panic' | cut -c1-120); log: $log.boot-panic): booting once more"
-			continue
+	# A kernel that panics while it boots, before the test runner started,
+	# or that traps on a stale int3 (QEMU's TCG running code the kernel had
+	# patched since: tests/lib/console.sh) gets a fresh VM for the tests
+	# without a result, at most twice; the panicked log is kept and the
+	# panic is said.  Any other panic once tests run is their result.
+	left=$tests results='' boots=0
+	while :; do
+		boots=$((boots + 1))
+		boot_vm "$group" "nh.tests=$(echo "$left" | tr ' ' ,) nh.timeout=$vm_test_limit $(group_append "$group")" "$log" \
+			$(($(echo "$left" | wc -w) * vm_test_limit + 120)) 2>&1 | grep -aE '^#|^nh-vm' | sed "s|^# vm/|# $tag/|" || true
+		results=$(printf '%s\n%s' "$results" "$(tr -d '\r' <"$log" | grep -aE '^(PASS|FAIL|SKIP): vm/' || true)")
+		rest=
+		for t in $left; do
+			echo "$results" | grep -qaE "^(PASS|FAIL|SKIP): vm/$t( |$)" || rest="$rest $t"
+		done
+		rest=${rest# }
+		if [ "$(cat "$log.end" 2>/dev/null)" != panic ] || [ -z "$rest" ] || [ "$boots" -ge 3 ]; then break; fi
+		if ! grep -qa '^nh-vm' "$log"; then
+			what="the kernel panicked while booting, before any test ran"
+		elif console_stale_int3 "$log"; then
+			what="the guest kernel trapped on an int3 that was no longer in its code (QEMU's TCG ran stale code after the kernel patched itself)"
+		else
+			break
 		fi
-		break
+		mv "$log" "$log.panic-$boots"
+		echo "# $tag: group $group: $what: $(console_oops "$log.panic-$boots") (log: $log.panic-$boots); a fresh VM for the $(echo "$rest" | wc -w) tests without a result"
+		left=$rest
 	done
-	results=$(tr -d '\r' <"$log" | grep -aE '^(PASS|FAIL|SKIP): vm/' || true)
 	ended=$(tr -d '\r' <"$log" | grep -a '^nh-vm: done' || true)
 	if grep -qa 'Kernel panic' "$log"; then
 		why="VM kernel panicked: $(tr -d '\r' <"$log" | grep -a -m1 'Kernel panic')"
+		oops=$(console_oops "$log")
+		[ -z "$oops" ] || why="$why; $oops"
 	elif [ -z "$ended" ] && [ "$(wc -c <"$log")" -eq 0 ]; then
 		why="VM printed nothing"
 	elif [ -z "$ended" ]; then

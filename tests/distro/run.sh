@@ -137,10 +137,10 @@ while :; do
 	rest=${rest# }
 	case $ended in "the kernel panicked"*) ;; *) break ;; esac
 	if [ -z "$rest" ] || [ "$boots" -ge 3 ]; then break; fi
-	if [ -z "$started" ]; then
-		what="the kernel panicked while booting, before the test unit started"
-	elif console_stale_int3 "$log"; then
+	if console_stale_int3 "$log"; then
 		what="the guest kernel trapped on an int3 that was no longer in its code (QEMU's TCG ran stale code after the kernel patched itself)"
+	elif [ -z "$started" ]; then
+		what="the kernel panicked while booting, before the test unit started"
 	else
 		break
 	fi

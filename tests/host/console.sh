@@ -52,6 +52,9 @@ oops_gpf() {
 }
 
 oops_int3 66 >"$tmp/stale.log"
+# As a Debian 13 console had it: a terminal's escape sequence before the time.
+printf '\033[!p\033]104\007\033[?7h' >"$tmp/escape.log"
+oops_int3 66 >>"$tmp/escape.log"
 oops_int3 cc >"$tmp/live.log"
 oops_gpf >"$tmp/gpf.log"
 printf '[    0.028880] WARNING: CPU: 1 PID: 0 at arch/x86/kernel/smpboot.c:350 topology_sane.isra.0+0x6a/0x70\r\nnh-distro: done\r\n' >"$tmp/clean.log"
@@ -60,6 +63,7 @@ s=$(console_oops "$tmp/stale.log")
 check "console_oops: the first line, where and from where ($s)" \
 	[ "$s" = "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI at sched_clock_idle_wakeup_event+0x5/0x40 (called from tick_irq_enter+0x88 < sysvec_call_function_single+0x64)" ]
 check "console_stale_int3: an int3 no longer in memory" console_stale_int3 "$tmp/stale.log"
+check "console_oops: escape sequences before the time are dropped" [ "$(console_oops "$tmp/escape.log")" = "$(console_oops "$tmp/stale.log")" ]
 check "console_stale_int3: not an int3 still in memory (cc)" not console_stale_int3 "$tmp/live.log"
 check "console_stale_int3: not another oops" not console_stale_int3 "$tmp/gpf.log"
 s=$(console_oops "$tmp/gpf.log")

@@ -10,7 +10,8 @@
 # Prints nothing when LOG has none.
 console_oops() {
 	tr -d '\r' <"$1" | awk '
-		function strip(s) { sub(/^\[ *[0-9.]+\] +/, "", s); return s }
+		# The timestamp, and whatever the terminal left before it.
+		function strip(s) { sub(/^.*\[ *[0-9]+\.[0-9]+\] +/, "", s); return s }
 		!head && /(Oops: |BUG: |kernel BUG at |general protection fault)/ { head = strip($0); next }
 		head && !rip && /RIP: [0-9a-f]+:/ { rip = strip($0); sub(/^RIP: [0-9a-f]+:/, "", rip) }
 		head && /Call Trace:/ { trace = 1; next }

@@ -273,10 +273,10 @@ for group in "${groups[@]}"; do
 		done
 		rest=${rest# }
 		if [ "$(cat "$log.end" 2>/dev/null)" != panic ] || [ -z "$rest" ] || [ "$boots" -ge 3 ]; then break; fi
-		if ! grep -qa '^nh-vm' "$log"; then
-			what="the kernel panicked while booting, before any test ran"
-		elif console_stale_int3 "$log"; then
+		if console_stale_int3 "$log"; then
 			what="the guest kernel trapped on an int3 that was no longer in its code (QEMU's TCG ran stale code after the kernel patched itself)"
+		elif ! grep -qa '^nh-vm' "$log"; then
+			what="the kernel panicked while booting, before any test ran"
 		else
 			break
 		fi

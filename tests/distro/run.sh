@@ -137,13 +137,7 @@ while :; do
 	rest=${rest# }
 	case $ended in "the kernel panicked"*) ;; *) break ;; esac
 	if [ -z "$rest" ] || [ "$boots" -ge 3 ]; then break; fi
-	if console_stale_int3 "$log"; then
-		what="the guest kernel trapped on an int3 that was no longer in its code (QEMU's TCG ran stale code after the kernel patched itself)"
-	elif [ -z "$started" ]; then
-		what="the kernel panicked while booting, before the test unit started"
-	else
-		break
-	fi
+	what=$(console_rerun_why "$log" "$started" "the test unit") || break
 	echo "# distro: $what: $(console_oops "$log") (console log: $log); a fresh VM for the $(echo "$rest" | wc -w) tests without a result"
 	left=$rest
 done

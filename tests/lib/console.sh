@@ -49,3 +49,17 @@ console_stale_int3() {
 		}
 		END { exit !(int3 && stale) }'
 }
+
+# console_rerun_why LOG STARTED WHAT: prints why the tests a panicked VM left
+# without a result get a fresh VM, or is false when they do not: a stale
+# int3, or a panic while booting (STARTED empty: WHAT had not started).
+# Any other panic once tests run is their result.
+console_rerun_why() {
+	if console_stale_int3 "$1"; then
+		echo "the guest kernel trapped on an int3 that was no longer in its code (QEMU's TCG ran stale code after the kernel patched itself)"
+	elif [ -z "$2" ]; then
+		echo "the kernel panicked while booting, before $3 started"
+	else
+		return 1
+	fi
+}

@@ -273,13 +273,8 @@ for group in "${groups[@]}"; do
 		done
 		rest=${rest# }
 		if [ "$(cat "$log.end" 2>/dev/null)" != panic ] || [ -z "$rest" ] || [ "$boots" -ge 3 ]; then break; fi
-		if console_stale_int3 "$log"; then
-			what="the guest kernel trapped on an int3 that was no longer in its code (QEMU's TCG ran stale code after the kernel patched itself)"
-		elif ! grep -qa '^nh-vm' "$log"; then
-			what="the kernel panicked while booting, before any test ran"
-		else
-			break
-		fi
+		runner=$(grep -a -m1 '^nh-vm' "$log" || true)
+		what=$(console_rerun_why "$log" "$runner" "the test runner") || break
 		mv "$log" "$log.panic-$boots"
 		echo "# $tag: group $group: $what: $(console_oops "$log.panic-$boots") (log: $log.panic-$boots); a fresh VM for the $(echo "$rest" | wc -w) tests without a result"
 		left=$rest

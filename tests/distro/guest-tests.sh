@@ -1005,10 +1005,6 @@ if [ "${1:-}" = --one ]; then
 		[ "$(cat "$CG$cgp/cpuset.mems")" = 1 ] || fail "cpuset.mems of $cgp is '$(cat "$CG$cgp/cpuset.mems")' after the update, want 1"
 	}
 	NRI_MIB=512 IDLE_S=20
-	# No start during the plugin's update above 5 × the idle worst (the
-	# kernel's write holds every start for the whole migration:
-	# nri-update-kernel).  On failure, the kernel stack of the slowest start
-	# says where it waited.
 	# slowest_stack FILE: the prober's own kernel stack at the latest look
 	# at the slowest operation of a --stacks file, one line.
 	slowest_stack() {
@@ -1017,6 +1013,10 @@ if [ "${1:-}" = --one ]; then
 			take && who == "  prober:" {sub(/^ *\[<0>\] /, ""); st = st " " $0}
 			END {print st}' "$1" 2>/dev/null | cut -c1-600
 	}
+	# No start during the plugin's update above 5 × the idle worst (the
+	# kernel's write holds every start for the whole migration:
+	# nri-update-kernel).  On failure, the kernel stack of the slowest start
+	# says where it waited.
 	probe_check() {
 		[ "$win_max" -le $((5 * idle_max)) ] ||
 			fail "the prober's worst start during the update, $((win_max / 1000)) ms, is over 5 × its idle worst ($((idle_max / 1000)) ms; p99 $((win_p99 / 1000)) ms); the slowest, $(slowest_stack "$RUN/$NAME.probe.stacks")"
